@@ -1,0 +1,137 @@
+//! Aligning committed content with the agents' view and classifying each line.
+
+use std::time::Duration;
+
+use similar::{capture_diff_slices, Algorithm, DiffOp, TextDiff};
+
+use super::view::FileView;
+
+/// A committed line that an agent edited and a person then changed counts as
+/// the agent's (mixed) while at least this share of its characters remain.
+pub const MIXED_THRESHOLD: f32 = 0.5;
+
+/// How far (in lines) from its proportional position a replaced line looks for the agent line it came from.
+const PAIRING_WINDOW: usize = 8;
+
+/// The class of one committed line. Author indices refer to the view's `authors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineClass {
+    /// Exactly what the agent wrote at that position.
+    Ai(u32),
+    /// An agent's line that a person edited, most of it still the agent's.
+    Mixed(u32),
+    /// No agent evidence.
+    Unknown,
+}
+
+/// Character similarity of two lines in [0, 1] (2·matches / total length).
+pub fn similarity(a: &str, b: &str) -> f32 {
+    if a == b {
+        return 1.0;
+    }
+    TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .timeout(Duration::from_millis(20))
+        .diff_chars(a, b)
+        .ratio()
+}
+
+/// Classifies every line of `committed` against `view` (callers keep the ones
+/// the commit adds). Lines the alignment pairs with an owned line of the view are
+/// ai when equal, mixed when similar enough; every other line is unknown.
+pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<LineClass> {
+    let mut classes = vec![LineClass::Unknown; committed.len()];
+    let Some(view) = view.filter(|v| v.has_owned_lines()) else {
+        return classes;
+    };
+    for op in capture_diff_slices(Algorithm::Patience, &view.lines, committed) {
+        match op {
+            DiffOp::Equal { old_index, new_index, len } => {
+                for k in 0..len {
+                    if let Some(author) = view.owners[old_index + k] {
+                        classes[new_index + k] = LineClass::Ai(author);
+                    }
+                }
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                pair_replaced(view, committed, (old_index, old_len), (new_index, new_len), &mut classes);
+            }
+            DiffOp::Insert { .. } | DiffOp::Delete { .. } => {}
+        }
+    }
+    classes
+}
+
+/// Within a replaced block, pairs each committed line with the most similar
+/// owned view line (in order, near its proportional position) and marks it
+/// mixed when the similarity reaches [`MIXED_THRESHOLD`].
+fn pair_replaced(
+    view: &FileView,
+    committed: &[String],
+    (old_index, old_len): (usize, usize),
+    (new_index, new_len): (usize, usize),
+    classes: &mut [LineClass],
+) {
+    let mut next_old = old_index;
+    for j in 0..new_len {
+        let expected = old_index + j * old_len / new_len.max(1);
+        let low = next_old.max(expected.saturating_sub(PAIRING_WINDOW));
+        let high = (expected + PAIRING_WINDOW + 1).min(old_index + old_len);
+        let line = &committed[new_index + j];
+        let best = (low..high)
+            .filter_map(|i| view.owners[i].map(|author| (i, author, similarity(&view.lines[i], line))))
+            .filter(|(_, _, score)| *score >= MIXED_THRESHOLD)
+            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)));
+        if let Some((i, author, score)) = best {
+            classes[new_index + j] = if score >= 1.0 { LineClass::Ai(author) } else { LineClass::Mixed(author) };
+            next_old = i + 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::{Author, EditContent};
+
+    fn agent_view(before: &str, after: &str) -> FileView {
+        let author = Author { session_id: "s".into(), model_id: None, tool_name: None, tool_version: None };
+        let mut view = FileView::unowned(before);
+        view.apply(&author, EditContent::Full { before: Some(before), after });
+        view
+    }
+
+    fn lines(text: &str) -> Vec<String> {
+        crate::attribution::split_lines(text)
+    }
+
+    #[test]
+    fn a_human_brace_next_to_agent_braces_is_not_ai() {
+        let view = agent_view("", "fn a() {\n    1\n}\n");
+        let committed = lines("fn a() {\n    1\n}\n}\n");
+        let classes = classify_added_lines(Some(&view), &committed);
+        assert_eq!(classes, [LineClass::Ai(0), LineClass::Ai(0), LineClass::Ai(0), LineClass::Unknown]);
+    }
+
+    #[test]
+    fn edited_agent_lines_are_mixed_or_unknown_by_similarity() {
+        let view = agent_view("", "let total = compute(a, b);\nreturn value;\n");
+        let committed = lines("let total = compute(a, b, c);\nprint('something else entirely')\n");
+        let classes = classify_added_lines(Some(&view), &committed);
+        assert_eq!(classes, [LineClass::Mixed(0), LineClass::Unknown]);
+    }
+
+    #[test]
+    fn lines_the_agent_did_not_write_are_unknown() {
+        let view = agent_view("keep\n", "keep\nnew\n");
+        let classes = classify_added_lines(Some(&view), &lines("keep\nnew\n"));
+        assert_eq!(classes, [LineClass::Unknown, LineClass::Ai(0)]);
+    }
+
+    #[test]
+    fn similarity_is_a_character_ratio() {
+        assert_eq!(similarity("abcd", "abcd"), 1.0);
+        assert_eq!(similarity("abcd", "wxyz"), 0.0);
+        assert!((similarity("abcd", "abxy") - 0.5).abs() < 1e-6);
+    }
+}

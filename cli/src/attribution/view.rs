@@ -1,0 +1,287 @@
+//! The agents' view of one file: its lines, each with the author that last wrote it.
+
+use serde::{Deserialize, Serialize};
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+
+use super::lines::split_lines;
+use crate::unidiff::{Hunk, HunkLine};
+
+/// An agent session that wrote lines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Author {
+    /// The agent's session id.
+    pub session_id: String,
+    /// `provider/model`, when known.
+    pub model_id: Option<String>,
+    /// The agent tool (e.g. `opencode`).
+    pub tool_name: Option<String>,
+    /// The agent tool's version.
+    pub tool_version: Option<String>,
+}
+
+/// What an edit says about the file.
+#[derive(Debug, Clone, Copy)]
+pub enum EditContent<'a> {
+    /// The whole content after the edit, and before it when known.
+    Full {
+        /// Content just before the agent's edit (reveals human edits since the last one).
+        before: Option<&'a str>,
+        /// Content after the edit.
+        after: &'a str,
+    },
+    /// A unified diff of the file.
+    Patch(&'a [Hunk]),
+    /// The agent deleted the file.
+    Deleted,
+}
+
+/// How much of an edit could be used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyOutcome {
+    /// Hunks placed and applied.
+    pub applied_hunks: usize,
+    /// Hunks whose lines were not found unambiguously in the view; left out rather than guessed.
+    pub skipped_hunks: usize,
+}
+
+/// The agents' view of a file's content with a per-line owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileView {
+    /// The lines, without terminators (see [`split_lines`]).
+    pub lines: Vec<String>,
+    /// Per line: index into `authors` of the session that wrote it, or `None` (no agent evidence).
+    pub owners: Vec<Option<u32>>,
+    /// The sessions that own lines of this file.
+    pub authors: Vec<Author>,
+}
+
+impl FileView {
+    /// A view of `text` in which no line is an agent's.
+    pub fn unowned(text: &str) -> FileView {
+        let lines = split_lines(text);
+        FileView { owners: vec![None; lines.len()], lines, authors: Vec::new() }
+    }
+
+    /// The author of line `index`, if an agent wrote it.
+    pub fn owner(&self, index: usize) -> Option<&Author> {
+        self.owners.get(index).copied().flatten().and_then(|a| self.authors.get(a as usize))
+    }
+
+    /// True when some line is an agent's.
+    pub fn has_owned_lines(&self) -> bool {
+        self.owners.iter().any(Option::is_some)
+    }
+
+    fn author_index(&mut self, author: &Author) -> u32 {
+        match self.authors.iter().position(|a| a == author) {
+            Some(index) => index as u32,
+            None => {
+                self.authors.push(author.clone());
+                (self.authors.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Advances the view by one agent edit.
+    pub fn apply(&mut self, author: &Author, edit: EditContent<'_>) -> ApplyOutcome {
+        let outcome = match edit {
+            EditContent::Full { before, after } => {
+                if let Some(before) = before {
+                    // Lines that differ between our view and `before` were changed by
+                    // someone sce does not watch: they lose their owner.
+                    self.rewrite_to(split_lines(before), None);
+                }
+                let index = self.author_index(author);
+                self.rewrite_to(split_lines(after), Some(index));
+                ApplyOutcome { applied_hunks: 1, skipped_hunks: 0 }
+            }
+            EditContent::Patch(hunks) => {
+                let index = self.author_index(author);
+                self.apply_hunks(hunks, index)
+            }
+            EditContent::Deleted => {
+                self.lines.clear();
+                self.owners.clear();
+                ApplyOutcome { applied_hunks: 1, skipped_hunks: 0 }
+            }
+        };
+        self.collect_unused_authors();
+        outcome
+    }
+
+    /// Makes the view's content `new`: lines a line diff keeps keep their owner,
+    /// the others get `owner`.
+    fn rewrite_to(&mut self, new: Vec<String>, owner: Option<u32>) {
+        let ops = capture_diff_slices(Algorithm::Patience, &self.lines, &new);
+        let mut owners = Vec::with_capacity(new.len());
+        for op in ops {
+            match op {
+                DiffOp::Equal { old_index, len, .. } => owners.extend_from_slice(&self.owners[old_index..old_index + len]),
+                DiffOp::Delete { .. } => {}
+                DiffOp::Insert { new_len, .. } | DiffOp::Replace { new_len, .. } => {
+                    owners.extend(std::iter::repeat_n(owner, new_len))
+                }
+            }
+        }
+        self.lines = new;
+        self.owners = owners;
+    }
+
+    /// Applies hunks in order. A hunk is placed where its old lines stand at the
+    /// expected position, else at the one place after the previous hunk where
+    /// they stand; a hunk that matches nowhere or in several places is skipped.
+    fn apply_hunks(&mut self, hunks: &[Hunk], author: u32) -> ApplyOutcome {
+        let mut outcome = ApplyOutcome::default();
+        let mut drift: isize = 0;
+        let mut floor = 0usize;
+        for hunk in hunks {
+            let old: Vec<&str> = hunk.old_lines().map(strip_cr).collect();
+            // `-N,len` names the first old line (1-based); a pure insertion's N is
+            // the line after which it goes, i.e. its 0-based insertion index.
+            let stated = if old.is_empty() { hunk.old_start as isize } else { hunk.old_start as isize - 1 };
+            let expected = (stated + drift).max(floor as isize) as usize;
+            let position = if old.is_empty() {
+                (expected <= self.lines.len()).then_some(expected)
+            } else if self.matches_at(expected, &old) {
+                Some(expected)
+            } else {
+                let mut found = (floor..=self.lines.len().saturating_sub(old.len())).filter(|&p| self.matches_at(p, &old));
+                match (found.next(), found.next()) {
+                    (Some(p), None) => Some(p),
+                    _ => None,
+                }
+            };
+            let Some(position) = position else {
+                outcome.skipped_hunks += 1;
+                continue;
+            };
+            let mut lines = Vec::new();
+            let mut owners = Vec::new();
+            let mut cursor = position;
+            for line in &hunk.lines {
+                match line {
+                    HunkLine::Context(_) => {
+                        lines.push(self.lines[cursor].clone());
+                        owners.push(self.owners[cursor]);
+                        cursor += 1;
+                    }
+                    HunkLine::Removed(_) => cursor += 1,
+                    HunkLine::Added(text) => {
+                        lines.push(strip_cr(text).to_string());
+                        owners.push(Some(author));
+                    }
+                }
+            }
+            let inserted = lines.len();
+            self.lines.splice(position..position + old.len(), lines);
+            self.owners.splice(position..position + old.len(), owners);
+            drift = position as isize + inserted as isize - (stated + old.len() as isize);
+            floor = position + inserted;
+            outcome.applied_hunks += 1;
+        }
+        outcome
+    }
+
+    fn matches_at(&self, position: usize, old: &[&str]) -> bool {
+        position + old.len() <= self.lines.len()
+            && self.lines[position..position + old.len()].iter().zip(old).all(|(a, b)| a == b)
+    }
+
+    /// Drops authors no line refers to any more, so stored views stay small.
+    fn collect_unused_authors(&mut self) {
+        let mut used = vec![false; self.authors.len()];
+        for owner in self.owners.iter().flatten() {
+            used[*owner as usize] = true;
+        }
+        if used.iter().all(|u| *u) {
+            return;
+        }
+        let mut remap = vec![0u32; self.authors.len()];
+        let mut kept = Vec::new();
+        for (index, author) in std::mem::take(&mut self.authors).into_iter().enumerate() {
+            if used[index] {
+                remap[index] = kept.len() as u32;
+                kept.push(author);
+            }
+        }
+        for owner in self.owners.iter_mut().flatten() {
+            *owner = remap[*owner as usize];
+        }
+        self.authors = kept;
+    }
+}
+
+fn strip_cr(line: &str) -> &str {
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn author(id: &str) -> Author {
+        Author { session_id: id.into(), model_id: Some(format!("p/{id}")), tool_name: None, tool_version: None }
+    }
+
+    fn owners(view: &FileView) -> Vec<Option<&str>> {
+        (0..view.lines.len()).map(|i| view.owner(i).map(|a| a.session_id.as_str())).collect()
+    }
+
+    #[test]
+    fn full_edit_owns_only_changed_lines() {
+        let mut view = FileView::unowned("a\nb\nc\n");
+        view.apply(&author("s1"), EditContent::Full { before: Some("a\nb\nc\n"), after: "a\nB\nc\nd\n" });
+        assert_eq!(owners(&view), [None, Some("s1"), None, Some("s1")]);
+    }
+
+    #[test]
+    fn before_reveals_human_changes_between_agent_edits() {
+        let mut view = FileView::default();
+        view.apply(&author("s1"), EditContent::Full { before: None, after: "x\ny\nz\n" });
+        // A person changed y to Y; the agent then appends w.
+        view.apply(&author("s1"), EditContent::Full { before: Some("x\nY\nz\n"), after: "x\nY\nz\nw\n" });
+        assert_eq!(owners(&view), [Some("s1"), None, Some("s1"), Some("s1")]);
+    }
+
+    #[test]
+    fn the_last_writer_owns_a_line() {
+        let mut view = FileView::default();
+        view.apply(&author("s1"), EditContent::Full { before: None, after: "a\nb\n" });
+        view.apply(&author("s2"), EditContent::Full { before: Some("a\nb\n"), after: "a\nB\n" });
+        assert_eq!(owners(&view), [Some("s1"), Some("s2")]);
+    }
+
+    #[test]
+    fn patch_applies_at_its_position_and_follows_drift() {
+        let mut view = FileView::unowned("0\n1\n2\n3\n4\n5\n");
+        let hunks = crate::unidiff::parse("@@ -2,2 +2,2 @@\n 1\n-2\n+two\n@@ -5,1 +5,2 @@\n 4\n+4b\n").unwrap();
+        let outcome = view.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(outcome, ApplyOutcome { applied_hunks: 2, skipped_hunks: 0 });
+        assert_eq!(view.lines, ["0", "1", "two", "3", "4", "4b", "5"]);
+        assert_eq!(owners(&view), [None, None, Some("s1"), None, None, Some("s1"), None]);
+    }
+
+    #[test]
+    fn patch_finds_a_unique_shifted_match_and_skips_ambiguous_ones() {
+        // A person inserted two lines at the top since the agent read the file.
+        let mut view = FileView::unowned("h1\nh2\na\nb\nc\n");
+        let hunks = crate::unidiff::parse("@@ -1,2 +1,2 @@\n a\n-b\n+B\n").unwrap();
+        assert_eq!(view.apply(&author("s1"), EditContent::Patch(&hunks)).applied_hunks, 1);
+        assert_eq!(view.lines, ["h1", "h2", "a", "B", "c"]);
+        let mut twice = FileView::unowned("}\nx\n}\n");
+        let hunks = crate::unidiff::parse("@@ -9,1 +9,1 @@\n-}\n+};\n").unwrap();
+        let outcome = twice.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(outcome, ApplyOutcome { applied_hunks: 0, skipped_hunks: 1 });
+        assert!(!twice.has_owned_lines());
+    }
+
+    #[test]
+    fn new_file_patch_and_deletion() {
+        let mut view = FileView::default();
+        let hunks = crate::unidiff::parse("--- /dev/null\n+++ b/n\n@@ -0,0 +1,2 @@\n+n1\n+n2\n").unwrap();
+        view.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(owners(&view), [Some("s1"), Some("s1")]);
+        view.apply(&author("s1"), EditContent::Deleted);
+        assert!(view.lines.is_empty() && view.authors.is_empty());
+    }
+}

@@ -1,0 +1,60 @@
+//! `sce hooks conversation-trace`: envelope intake.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::capture::RawEnvelope;
+use crate::commands::{start_dir, CommandError};
+use crate::config::Config;
+use crate::exit::ExitCode;
+use crate::git::Repo;
+use crate::intake;
+use crate::store::StorePaths;
+
+/// Store one batch envelope of agent events read from stdin.
+///
+/// The envelope is one JSON object: {"type": "message.updated" | "message.part.updated",
+/// "payloads": [...], "tool_name"?, "tool_version"?, "cwd"?}. Prints one JSON line:
+/// {"attempted","persisted","skipped","spooled","diagnostics"}. Exit 0 when the envelope
+/// was understood (even with skipped items), 3 when it is invalid, 4 when its events
+/// could be neither stored nor spooled.
+#[derive(Debug, Args)]
+pub struct ConversationTraceArgs {
+    /// The repository the agent works in (overrides the envelope's `cwd` and the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Reads, validates, stores or spools, and reports.
+pub fn run(args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .map_err(|e| CommandError::new(ExitCode::InvalidInput, format!("cannot read the envelope from stdin: {e}")))?;
+    let raw = RawEnvelope::parse(&input).map_err(|e| CommandError::new(ExitCode::InvalidInput, e))?;
+    let start = match (&args.repo, &raw.cwd) {
+        (Some(repo), _) => repo.clone(),
+        (None, Some(cwd)) => cwd.clone(),
+        (None, None) => start_dir(None)?,
+    };
+    let repo = Repo::discover(&start)?;
+    let location = repo.location;
+    let config = Config::load(Some(&location.root)).unwrap_or_else(|e| {
+        // Intake never refuses events over a bad config: it warns and uses defaults.
+        eprintln!("sce: {e}; using default settings");
+        Config::default()
+    });
+    let envelope = raw.into_events(&location.root);
+    let paths = StorePaths::in_common_dir(&location.common_dir);
+    let report = intake::ingest(&paths, &config.policies.database_retry.agent_trace_db, &location.worktree, envelope)
+        .map_err(|e| CommandError::new(ExitCode::StorageFailed, e))?;
+    if let Some(problem) = &report.db_problem {
+        eprintln!("sce: spooled {} event(s) for later: {problem}", report.spooled);
+    }
+    let line = serde_json::to_string(&report)
+        .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot print the report: {e}")))?;
+    println!("{line}");
+    Ok(ExitCode::Ok)
+}

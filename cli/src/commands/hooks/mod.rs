@@ -1,0 +1,26 @@
+//! `sce hooks …`: what git hooks and agent plugins call.
+
+pub mod conversation_trace;
+pub mod post_commit;
+
+use clap::Subcommand;
+
+use super::CommandError;
+use crate::exit::ExitCode;
+
+/// Hook entry points.
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Store an agent's batch envelope (JSON on stdin); prints one JSON line of counts.
+    ConversationTrace(conversation_trace::ConversationTraceArgs),
+    /// Attribute the commit just made and write its Agent Trace record (git post-commit hook).
+    PostCommit(post_commit::PostCommitArgs),
+}
+
+/// Runs a hook command.
+pub fn run(command: HooksCommand) -> Result<ExitCode, CommandError> {
+    match command {
+        HooksCommand::ConversationTrace(args) => conversation_trace::run(args),
+        HooksCommand::PostCommit(args) => post_commit::run(args),
+    }
+}

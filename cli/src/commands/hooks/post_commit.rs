@@ -1,0 +1,56 @@
+//! `sce hooks post-commit`: attribute the commit just made.
+
+use clap::Args;
+
+use crate::commands::{start_dir, CommandError};
+use crate::config::Config;
+use crate::exit::ExitCode;
+use crate::git::Repo;
+use crate::pending;
+use crate::postcommit::attribute_commit;
+use crate::store::{Store, StorePaths};
+
+/// Attribute HEAD's added lines to agent sessions and write its Agent Trace record
+/// (DB and git note). Installed as git's post-commit hook. Never fails the commit:
+/// on any problem it prints one line on stderr, marks the commit for
+/// `sce trace backfill`, and exits 0.
+#[derive(Debug, Args)]
+pub struct PostCommitArgs {}
+
+/// Runs the hook; always exits 0.
+pub fn run(_args: PostCommitArgs) -> Result<ExitCode, CommandError> {
+    if let Err(message) = attribute_head() {
+        eprintln!("sce: post-commit: {message}");
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn attribute_head() -> Result<(), String> {
+    let repo = Repo::discover(&start_dir(None).map_err(|e| e.message)?).map_err(|e| e.to_string())?;
+    let head = repo.resolve_commit("HEAD").map_err(|e| e.to_string())?;
+    let config = Config::load(Some(&repo.location.root)).unwrap_or_else(|e| {
+        eprintln!("sce: {e}; using default settings");
+        Config::default()
+    });
+    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let outcome = Store::open(&paths, &config.policies.database_retry.agent_trace_db)
+        .map_err(|e| e.to_string())
+        .and_then(|store| {
+            // Events spooled while the DB was unavailable belong before this commit's attribution.
+            if let Err(e) = crate::intake::drain_into(&store, None) {
+                tracing::warn!("could not drain the spool: {e}");
+            }
+            attribute_commit(&repo, &store, &config, head, time::OffsetDateTime::now_utc())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+    if let Err(problem) = outcome {
+        let marked = pending::mark(&paths, &head.to_string(), &repo.location.worktree, &problem);
+        let tail = match marked {
+            Ok(()) => "the commit is kept; run `sce trace backfill` to record it".to_string(),
+            Err(e) => format!("the commit is kept, but it could not be marked for backfill ({e})"),
+        };
+        return Err(format!("{problem}; {tail}"));
+    }
+    Ok(())
+}

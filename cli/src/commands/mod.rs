@@ -1,0 +1,91 @@
+//! The command line: one file per subcommand. Each file holds the clap `Args`
+//! (whose doc comment is the help text) and a `run` that wires domain modules.
+
+pub mod completion;
+pub mod hooks;
+pub mod trace;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::ExitCode;
+
+/// sce records, for every git commit, which lines an AI coding agent wrote,
+/// in which session, with which model.
+#[derive(Debug, Parser)]
+#[command(name = "sce", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Log what sce does on stderr (-v debug, -vv trace). Quiet by default.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Entry points called by git hooks and agent plugins.
+    #[command(subcommand)]
+    Hooks(hooks::HooksCommand),
+    /// Show Agent Trace records of commits.
+    #[command(subcommand)]
+    Trace(trace::TraceCommand),
+    /// Print a shell completion script.
+    Completion(completion::CompletionArgs),
+}
+
+/// A failure a command reports: a message for stderr and an exit code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    /// The one-line message, naming what was wrong and what to do.
+    pub message: String,
+    /// The process exit code.
+    pub code: ExitCode,
+}
+
+impl CommandError {
+    /// An error with a given exit code.
+    pub fn new(code: ExitCode, message: impl std::fmt::Display) -> CommandError {
+        CommandError { message: message.to_string(), code }
+    }
+}
+
+impl From<crate::git::GitError> for CommandError {
+    fn from(e: crate::git::GitError) -> Self {
+        CommandError::new(ExitCode::Git, e)
+    }
+}
+
+impl From<crate::config::ConfigError> for CommandError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        CommandError::new(ExitCode::Config, e)
+    }
+}
+
+impl From<crate::store::StoreError> for CommandError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CommandError::new(ExitCode::StorageFailed, e)
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
+    match cli.command {
+        Command::Hooks(command) => hooks::run(command),
+        Command::Trace(command) => trace::run(command),
+        Command::Completion(args) => completion::run(args),
+    }
+}
+
+/// The directory a command works in: `--repo` if given, else the process cwd.
+pub(crate) fn start_dir(repo: Option<&Path>) -> Result<PathBuf, CommandError> {
+    match repo {
+        Some(path) => Ok(path.to_path_buf()),
+        None => std::env::current_dir()
+            .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot read the current directory: {e}"))),
+    }
+}

@@ -1,0 +1,139 @@
+//! Git access through gix: finding the repository, commit diffs, blobs, notes.
+
+mod diff;
+mod notes;
+
+use std::path::{Path, PathBuf};
+
+pub use diff::{ChangedFile, CommitChanges, FileChange};
+pub use notes::{read_note, write_note, NoteError};
+
+/// Why a git operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// No repository at or above the path.
+    #[error("{path} is not inside a git repository; run sce from a repository or pass --repo")]
+    NotARepo {
+        /// Where discovery started.
+        path: PathBuf,
+        /// The discovery error.
+        message: String,
+    },
+    /// A bare repository has no working tree for agents to edit.
+    #[error("{0} is a bare repository; sce needs a working tree")]
+    Bare(PathBuf),
+    /// A revision does not resolve to a commit.
+    #[error("unknown revision {rev:?}: {message}")]
+    UnknownRevision {
+        /// The revision as given.
+        rev: String,
+        /// Why.
+        message: String,
+    },
+    /// Reading objects or refs failed.
+    #[error("git: {0}")]
+    Other(String),
+}
+
+impl GitError {
+    pub(crate) fn other(e: impl std::fmt::Display) -> GitError {
+        GitError::Other(e.to_string())
+    }
+}
+
+/// Where a repository's parts are.
+#[derive(Debug, Clone)]
+pub struct RepoLocation {
+    /// The working tree root.
+    pub root: PathBuf,
+    /// The git dir shared by all worktrees (holds `sce/`).
+    pub common_dir: PathBuf,
+    /// Names the worktree: empty for the main one, the worktree's name for linked ones.
+    pub worktree: String,
+}
+
+/// An open repository.
+pub struct Repo {
+    /// The gix handle.
+    pub repo: gix::Repository,
+    /// Its paths.
+    pub location: RepoLocation,
+}
+
+impl Repo {
+    /// Finds the repository containing `path`, honouring `GIT_DIR` and friends as git does in hooks.
+    pub fn discover(path: &Path) -> Result<Repo, GitError> {
+        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides(path)
+            .map_err(|e| GitError::NotARepo { path: path.to_path_buf(), message: e.to_string() })?
+            .to_thread_local();
+        let Some(root) = repo.workdir().map(Path::to_path_buf) else {
+            return Err(GitError::Bare(repo.git_dir().to_path_buf()));
+        };
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        let common_dir = repo.common_dir().to_path_buf();
+        let worktree = if repo.git_dir() == repo.common_dir() {
+            String::new()
+        } else {
+            repo.git_dir().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        };
+        Ok(Repo { repo, location: RepoLocation { root, common_dir, worktree } })
+    }
+
+    /// Resolves a revision to a full commit id.
+    pub fn resolve_commit(&self, rev: &str) -> Result<gix::ObjectId, GitError> {
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .map_err(|e| GitError::UnknownRevision { rev: rev.into(), message: e.to_string() })?;
+        let object = id.object().map_err(GitError::other)?;
+        let commit = object
+            .peel_to_commit()
+            .map_err(|e| GitError::UnknownRevision { rev: rev.into(), message: e.to_string() })?;
+        Ok(commit.id)
+    }
+
+    /// The short branch name HEAD points at, `None` when detached.
+    pub fn branch(&self) -> Option<String> {
+        self.repo.head_name().ok().flatten().map(|name| name.shorten().to_string())
+    }
+
+    /// The URL of the `origin` remote (or the only remote), credentials removed.
+    pub fn remote_url(&self) -> Option<String> {
+        let config = self.repo.config_snapshot();
+        let url = config
+            .string("remote.origin.url")
+            .or_else(|| {
+                let names = self.repo.remote_names();
+                let first = names.iter().next()?.to_string();
+                config.string(format!("remote.{first}.url").as_str())
+            })?
+            .to_string();
+        Some(strip_credentials(&url))
+    }
+}
+
+/// Removes `user:password@` from a URL so no credential is ever stored.
+pub fn strip_credentials(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let after = &url[scheme_end + 3..];
+    let host_end = after.find('/').unwrap_or(after.len());
+    match after[..host_end].rfind('@') {
+        Some(at) => format!("{}{}", &url[..scheme_end + 3], &after[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_credentials;
+
+    #[test]
+    fn credentials_are_stripped_from_urls() {
+        assert_eq!(strip_credentials("https://user:tok@github.com/a/b.git"), "https://github.com/a/b.git");
+        assert_eq!(strip_credentials("https://tok@host/x@y"), "https://host/x@y");
+        assert_eq!(strip_credentials("git@github.com:a/b.git"), "git@github.com:a/b.git");
+        assert_eq!(strip_credentials("ssh://git@host/repo"), "ssh://host/repo");
+    }
+}

@@ -1,0 +1,130 @@
+//! Intake: stores a validated envelope, draining the spool first, and spools
+//! it durably when the DB cannot be reached. Nothing acknowledged is lost.
+
+use serde::Serialize;
+
+use crate::capture::{Envelope, ItemDiagnostic};
+use crate::config::DatabaseRetry;
+use crate::store::{Spool, SpoolError, SpooledBatch, Store, StoreError, StorePaths};
+
+/// What happened to an envelope; printed as one JSON line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntakeReport {
+    /// Items in the envelope.
+    pub attempted: usize,
+    /// Items now in the DB.
+    pub persisted: usize,
+    /// Items refused (see diagnostics).
+    pub skipped: usize,
+    /// Items written to the spool because the DB could not be reached.
+    pub spooled: usize,
+    /// One entry per skipped item.
+    pub diagnostics: Vec<ItemDiagnostic>,
+    /// Why the DB was not used, when items were spooled.
+    #[serde(skip)]
+    pub db_problem: Option<String>,
+    /// Spooled batches from earlier calls that this call stored.
+    #[serde(skip)]
+    pub drained: usize,
+}
+
+/// The events could be neither stored nor spooled.
+#[derive(Debug, thiserror::Error)]
+#[error("could not store the events ({db}) nor spool them ({spool})")]
+pub struct IntakeError {
+    /// Why the DB failed.
+    pub db: StoreError,
+    /// Why the spool failed.
+    pub spool: SpoolError,
+}
+
+/// Stores `envelope`'s events for `worktree`, or spools them.
+pub fn ingest(
+    paths: &StorePaths,
+    retry: &DatabaseRetry,
+    worktree: &str,
+    envelope: Envelope,
+) -> Result<IntakeReport, IntakeError> {
+    let mut report = IntakeReport {
+        attempted: envelope.attempted,
+        persisted: 0,
+        skipped: envelope.diagnostics.len(),
+        spooled: 0,
+        diagnostics: envelope.diagnostics,
+        db_problem: None,
+        drained: 0,
+    };
+    let events = envelope.events;
+    if events.is_empty() {
+        return Ok(report);
+    }
+    match store_with_drain(paths, retry, worktree, &events) {
+        Ok(drained) => {
+            report.persisted = events.len();
+            report.drained = drained;
+        }
+        Err(db) => {
+            let spool = Spool::new(paths);
+            let batch = SpooledBatch { worktree: worktree.to_string(), events };
+            match spool.append(&batch) {
+                Ok(()) => {
+                    report.spooled = batch.events.len();
+                    report.db_problem = Some(db.to_string());
+                }
+                Err(spool) => return Err(IntakeError { db, spool }),
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Opens the DB and stores spooled batches, then `events`, in one transaction.
+/// Returns how many spooled batches were drained.
+fn store_with_drain(
+    paths: &StorePaths,
+    retry: &DatabaseRetry,
+    worktree: &str,
+    events: &[crate::capture::CapturedEvent],
+) -> Result<usize, StoreError> {
+    let store = Store::open(paths, retry)?;
+    drain_into(&store, Some((worktree, events)))
+}
+
+/// Stores every spooled batch (and `then`, if given) in one transaction and
+/// empties the spool. The caller holds the DB open, so no other process can
+/// drain at the same time. Returns the number of spooled batches stored.
+pub fn drain_into(
+    store: &Store,
+    then: Option<(&str, &[crate::capture::CapturedEvent])>,
+) -> Result<usize, StoreError> {
+    let spool = Spool::new(store.paths());
+    if spool.is_empty() {
+        if let Some((worktree, events)) = then {
+            store.ingest(worktree, events)?;
+        }
+        return Ok(0);
+    }
+    let drain = match spool.begin_drain() {
+        Ok(drain) => drain,
+        Err(e) => {
+            // The spool stays as it is; store the new events and leave it for later.
+            tracing::warn!("cannot read the spool, leaving it for a later call: {e}");
+            if let Some((worktree, events)) = then {
+                store.ingest(worktree, events)?;
+            }
+            return Ok(0);
+        }
+    };
+    let mut batches: Vec<(&str, &[crate::capture::CapturedEvent])> =
+        drain.batches.iter().map(|b| (b.worktree.as_str(), b.events.as_slice())).collect();
+    if let Some(batch) = then {
+        batches.push(batch);
+    }
+    store.ingest_batches(&batches)?;
+    let drained = drain.batches.len();
+    if let Err(e) = drain.finish() {
+        // Stored twice is harmless (upserts); lost is not. Leave it for the next call.
+        tracing::warn!("stored the spool but could not empty it: {e}");
+    }
+    Ok(drained)
+}

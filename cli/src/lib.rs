@@ -1,0 +1,19 @@
+//! sce records, for every git commit, which lines an AI coding agent wrote,
+//! in which session, with which model.
+//!
+//! Data flows one way: envelope → [`capture`] → [`store`] → (post-commit)
+//! [`git`] + [`store`] → [`attribution`] → [`record`] → [`store`] + notes.
+//! [`commands`] only wires these together.
+
+pub mod attribution;
+pub mod capture;
+pub mod commands;
+pub mod config;
+pub mod exit;
+pub mod git;
+pub mod intake;
+pub mod pending;
+pub mod postcommit;
+pub mod record;
+pub mod store;
+pub mod unidiff;

@@ -1,0 +1,314 @@
+//! Post-commit: attribute one commit's added lines from captured agent edits,
+//! build its Agent Trace record, store it, and write it as a git note.
+//!
+//! Work is batched per commit: a fixed number of DB queries whatever the number
+//! of lines, and per changed file one line diff against the agents' view.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::attribution::{classify_added_lines, split_lines, Author, EditContent, FileView, LineClass};
+use crate::config::Config;
+use crate::git::{write_note, ChangedFile, FileChange, GitError, NoteError, Repo};
+use crate::record::{build_record, validate, Attributed, AttributedFile, CommitContext, RecordInvalid, TraceRecord};
+use crate::store::{CommitWrite, FileStateRow, Store, StoreError, StoredEdit};
+use crate::unidiff;
+
+/// A new file with no evidence of its own takes over the view of a vanished
+/// path when at least this share of its lines align with that view's lines.
+const MOVE_MATCH_THRESHOLD: f32 = 0.5;
+
+/// Why a commit could not be attributed.
+#[derive(Debug, thiserror::Error)]
+pub enum PostCommitError {
+    /// Reading the commit failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// The DB failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The record does not conform to the schema (a bug).
+    #[error(transparent)]
+    Invalid(#[from] RecordInvalid),
+    /// The note could not be written (the record is in the DB).
+    #[error("the record is stored but the git note was not written: {0}")]
+    Note(#[from] NoteError),
+    /// A stored view could not be read back.
+    #[error("a stored file view is unreadable: {0}; run `sce doctor`")]
+    BadView(String),
+}
+
+/// The result of attributing one commit.
+#[derive(Debug, Clone)]
+pub struct Attribution {
+    /// The record (already stored and noted).
+    pub record: TraceRecord,
+}
+
+/// The agents' view of one file being advanced during this commit.
+struct WorkingView {
+    view: FileView,
+    last_seq: i64,
+    changed: bool,
+    skipped_hunks: usize,
+}
+
+/// Attributes `commit`, stores the record and writes the note.
+pub fn attribute_commit(
+    repo: &Repo,
+    store: &Store,
+    config: &Config,
+    commit: gix::ObjectId,
+    now: time::OffsetDateTime,
+) -> Result<Attribution, PostCommitError> {
+    let changes = repo.commit_changes(commit)?;
+    let worktree = repo.location.worktree.clone();
+
+    // Two queries tell which paths have any evidence at all.
+    let state_paths: BTreeSet<String> = store.state_paths(&worktree)?.into_iter().collect();
+    let new_edit_paths: BTreeMap<String, i64> = store.paths_with_new_edits(&worktree)?.into_iter().collect();
+    let has_evidence = |p: &str| state_paths.contains(p) || new_edit_paths.contains_key(p);
+
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    for file in &changes.files {
+        for path in std::iter::once(&file.path).chain(file.renamed_from.as_ref()) {
+            if has_evidence(path) {
+                wanted.insert(path.clone());
+            }
+        }
+    }
+    let deleted: Vec<&String> = changes
+        .other
+        .iter()
+        .filter_map(|c| match c {
+            FileChange::Deleted { path, .. } if has_evidence(path) => Some(path),
+            _ => None,
+        })
+        .collect();
+    wanted.extend(deleted.iter().map(|p| (*p).clone()));
+
+    let mut views = load_views(repo, store, &worktree, &changes.parent, &wanted, &state_paths)?;
+    let mut write = CommitWrite::default();
+
+    // Paths git saw renamed carry their view to the new name.
+    for file in &changes.files {
+        if let Some(from) = &file.renamed_from {
+            if !views.contains_key(&file.path) {
+                if let Some(mut moved) = views.remove(from) {
+                    moved.changed = true;
+                    views.insert(file.path.clone(), moved);
+                    write.removed_states.push(from.clone());
+                }
+            }
+        }
+    }
+    // A new file with no evidence may be an agent's file a person moved (git mv) before committing.
+    let orphans: Vec<&ChangedFile> =
+        changes.files.iter().filter(|f| f.is_new && f.renamed_from.is_none() && !views.contains_key(&f.path)).collect();
+    if !orphans.is_empty() {
+        adopt_moved_views(repo, store, &worktree, &changes, &orphans, &state_paths, &new_edit_paths, &mut views, &mut write)?;
+    }
+
+    let mut authors: Vec<Author> = Vec::new();
+    let mut author_index: HashMap<Author, usize> = HashMap::new();
+    let mut attributed = Vec::with_capacity(changes.files.len());
+    let mut skipped_hunks = 0;
+    for file in &changes.files {
+        let lines = split_lines(&String::from_utf8_lossy(&file.content));
+        let view = views.get(&file.path);
+        let classes = classify_added_lines(view.map(|v| &v.view), &lines);
+        let classes = classes
+            .into_iter()
+            .zip(&file.added)
+            .map(|(class, added)| {
+                added.then(|| match class {
+                    LineClass::Unknown => Attributed::Unknown,
+                    LineClass::Ai(a) | LineClass::Mixed(a) => {
+                        // The view exists when a line has an owner; its authors hold every owner index.
+                        let author = &view.map(|v| &v.view.authors[a as usize]);
+                        let global = match author {
+                            Some(author) => *author_index.entry((*author).clone()).or_insert_with(|| {
+                                authors.push((*author).clone());
+                                authors.len() - 1
+                            }),
+                            None => return Attributed::Unknown,
+                        };
+                        if matches!(class, LineClass::Ai(_)) { Attributed::Ai(global) } else { Attributed::Mixed(global) }
+                    }
+                })
+            })
+            .collect();
+        attributed.push(AttributedFile { path: file.path.clone(), lines, classes });
+    }
+
+    for path in deleted {
+        if let Some(mut gone) = views.remove(path) {
+            // The file is gone: forget what agents wrote there, keep the edit cursor.
+            gone.view = FileView::default();
+            gone.changed = true;
+            views.insert(path.clone(), gone);
+        }
+    }
+    for (path, working) in views {
+        skipped_hunks += working.skipped_hunks;
+        if working.changed {
+            let state = serde_json::to_string(&working.view).map_err(|e| PostCommitError::BadView(e.to_string()))?;
+            write.states.push(FileStateRow { path, state, last_seq: working.last_seq });
+        }
+    }
+
+    let removed = changes.files.iter().map(|f| f.removed).sum::<usize>()
+        + changes.other.iter().map(|c| if let FileChange::Deleted { removed, .. } = c { *removed } else { 0 }).sum::<usize>();
+    let binary_files_skipped = changes.other.iter().filter(|c| matches!(c, FileChange::Binary { .. })).count();
+    let context = CommitContext {
+        sha: commit.to_string(),
+        branch: repo.branch(),
+        remote_url: repo.remote_url(),
+        authors,
+        url_template: config.agent_trace.conversation_url_template.clone(),
+        removed,
+        binary_files_skipped,
+        skipped_hunks,
+        carried_from: None,
+        now,
+    };
+    let record = build_record(&attributed, &context);
+    let json = serde_json::to_value(&record).map_err(|e| RecordInvalid(e.to_string()))?;
+    validate(&json)?;
+    let text = serde_json::to_string(&record).map_err(|e| RecordInvalid(e.to_string()))?;
+    write.record = Some((commit.to_string(), text.clone()));
+    store.write_commit(&worktree, &write, now_ms(now))?;
+    write_note(repo, &config.agent_trace.notes_ref, commit, text.as_bytes())?;
+    Ok(Attribution { record })
+}
+
+fn now_ms(now: time::OffsetDateTime) -> i64 {
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Loads the stored views of `wanted` paths and advances each by its new edits.
+fn load_views(
+    repo: &Repo,
+    store: &Store,
+    worktree: &str,
+    parent: &Option<gix::ObjectId>,
+    wanted: &BTreeSet<String>,
+    state_paths: &BTreeSet<String>,
+) -> Result<BTreeMap<String, WorkingView>, PostCommitError> {
+    let with_state: Vec<String> = wanted.iter().filter(|p| state_paths.contains(*p)).cloned().collect();
+    let mut views: BTreeMap<String, WorkingView> = BTreeMap::new();
+    for row in store.file_states(worktree, &with_state)? {
+        let view: FileView = serde_json::from_str(&row.state).map_err(|e| PostCommitError::BadView(e.to_string()))?;
+        views.insert(row.path, WorkingView { view, last_seq: row.last_seq, changed: false, skipped_hunks: 0 });
+    }
+    let cursors: Vec<(String, i64)> =
+        wanted.iter().map(|p| (p.clone(), views.get(p).map_or(0, |v| v.last_seq))).collect();
+    let edits = store.edits_for_paths(worktree, &cursors)?;
+    for edit in edits {
+        let working = match views.get_mut(&edit.file_path) {
+            Some(working) => working,
+            None => {
+                let base = base_view(repo, parent, &edit, &mut views);
+                views.entry(edit.file_path.clone()).or_insert(base)
+            }
+        };
+        apply_edit(working, &edit);
+    }
+    Ok(views)
+}
+
+/// The view a file starts from when sce first sees an agent edit of it: the
+/// view of the path it was renamed from, else its content in the parent commit.
+fn base_view(
+    repo: &Repo,
+    parent: &Option<gix::ObjectId>,
+    edit: &StoredEdit,
+    views: &mut BTreeMap<String, WorkingView>,
+) -> WorkingView {
+    if let Some(old) = &edit.old_path {
+        if let Some(moved) = views.remove(old) {
+            return moved;
+        }
+    }
+    let content = parent.and_then(|p| repo.blob_at(p, &edit.file_path).ok().flatten()).unwrap_or_default();
+    WorkingView {
+        view: FileView::unowned(&String::from_utf8_lossy(&content)),
+        last_seq: 0,
+        changed: true,
+        skipped_hunks: 0,
+    }
+}
+
+fn apply_edit(working: &mut WorkingView, edit: &StoredEdit) {
+    let author = Author {
+        session_id: edit.session_id.clone(),
+        model_id: edit.model_id.clone(),
+        tool_name: edit.tool_name.clone(),
+        tool_version: edit.tool_version.clone(),
+    };
+    let outcome = if edit.status.as_deref() == Some("deleted") {
+        working.view.apply(&author, EditContent::Deleted)
+    } else if let Some(after) = &edit.after {
+        working.view.apply(&author, EditContent::Full { before: edit.before.as_deref(), after })
+    } else if let Some(hunks) = edit.patch.as_deref().and_then(|p| unidiff::parse(p).ok()) {
+        working.view.apply(&author, EditContent::Patch(&hunks))
+    } else {
+        Default::default()
+    };
+    working.skipped_hunks += outcome.skipped_hunks;
+    working.last_seq = working.last_seq.max(edit.seq);
+    working.changed = true;
+}
+
+/// For new files without evidence, finds the view of a path that no longer
+/// exists in the commit and whose lines the file mostly repeats, and moves it.
+#[allow(clippy::too_many_arguments)]
+fn adopt_moved_views(
+    repo: &Repo,
+    store: &Store,
+    worktree: &str,
+    changes: &crate::git::CommitChanges,
+    orphans: &[&ChangedFile],
+    state_paths: &BTreeSet<String>,
+    new_edit_paths: &BTreeMap<String, i64>,
+    views: &mut BTreeMap<String, WorkingView>,
+    write: &mut CommitWrite,
+) -> Result<(), PostCommitError> {
+    let vanished: BTreeSet<String> = state_paths
+        .iter()
+        .chain(new_edit_paths.keys())
+        .filter(|p| !views.contains_key(*p))
+        .filter(|p| !repo.path_in_commit(changes.commit, p).unwrap_or(true))
+        .cloned()
+        .collect();
+    if vanished.is_empty() {
+        return Ok(());
+    }
+    let mut candidates = load_views(repo, store, worktree, &changes.parent, &vanished, state_paths)?;
+    for orphan in orphans {
+        let lines = split_lines(&String::from_utf8_lossy(&orphan.content));
+        let best = candidates
+            .iter()
+            .map(|(path, working)| (path.clone(), owned_match_share(&working.view, &lines)))
+            .filter(|(_, share)| *share >= MOVE_MATCH_THRESHOLD)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((from, _)) = best {
+            if let Some(mut moved) = candidates.remove(&from) {
+                moved.changed = true;
+                views.insert(orphan.path.clone(), moved);
+                if state_paths.contains(&from) {
+                    write.removed_states.push(from);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Share of `lines` that align with owned lines of `view`.
+fn owned_match_share(view: &FileView, lines: &[String]) -> f32 {
+    if lines.is_empty() || !view.has_owned_lines() {
+        return 0.0;
+    }
+    let owned = classify_added_lines(Some(view), lines).iter().filter(|c| !matches!(c, LineClass::Unknown)).count();
+    owned as f32 / lines.len() as f32
+}

@@ -1,0 +1,287 @@
+//! Building a commit's record from its attributed lines.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{content_hash, Contributor, Conversation, Range, Tool, TraceFile, TraceRecord, Vcs, METADATA_KEY, SPEC_VERSION};
+use crate::attribution::Author;
+
+/// The class of one added line, with an index into [`CommitContext::authors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attributed {
+    /// An agent's line as written.
+    Ai(usize),
+    /// An agent's line a person edited.
+    Mixed(usize),
+    /// No agent evidence.
+    Unknown,
+}
+
+/// One file of the commit: its committed lines and, per line, the class of the
+/// lines the commit adds (`None` for lines it does not add).
+#[derive(Debug, Clone)]
+pub struct AttributedFile {
+    /// Repo-relative path.
+    pub path: String,
+    /// Committed lines (see `attribution::split_lines`).
+    pub lines: Vec<String>,
+    /// Per line: `Some(class)` when the commit adds it.
+    pub classes: Vec<Option<Attributed>>,
+}
+
+/// Everything about the commit that is not per line.
+#[derive(Debug, Clone)]
+pub struct CommitContext {
+    /// Full commit sha.
+    pub sha: String,
+    /// Branch at commit time (`None` when detached).
+    pub branch: Option<String>,
+    /// Remote URL, credentials already stripped.
+    pub remote_url: Option<String>,
+    /// Sessions referred to by [`Attributed`].
+    pub authors: Vec<Author>,
+    /// `{session_id}` is replaced by the session id.
+    pub url_template: String,
+    /// Lines the commit removes.
+    pub removed: usize,
+    /// Binary files skipped.
+    pub binary_files_skipped: usize,
+    /// Agent hunks sce could not place (left out, never guessed).
+    pub skipped_hunks: usize,
+    /// The commit this one's attribution was carried from, for rewrites.
+    pub carried_from: Option<String>,
+    /// When the record is made.
+    pub now: time::OffsetDateTime,
+}
+
+/// Per-class counts of a record's lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LineCounts {
+    /// Lines an agent wrote as committed.
+    pub ai: usize,
+    /// Agent lines a person edited.
+    pub mixed: usize,
+    /// Added lines without agent evidence.
+    pub unknown: usize,
+    /// Lines the commit removes.
+    pub removed: usize,
+}
+
+/// A session in the record's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SessionSummary {
+    /// Session id.
+    pub id: String,
+    /// Agent tool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// Agent tool version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_version: Option<String>,
+    /// `provider/model`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Lines of this commit it is credited with (ai + mixed).
+    pub lines: usize,
+}
+
+fn timestamp(now: time::OffsetDateTime) -> String {
+    let utc = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+        utc.millisecond()
+    )
+}
+
+/// Builds the record: per file one conversation per session (mixed ranges carry
+/// their own contributor) and one for lines without agent evidence; ranges are
+/// maximal runs of consecutive added lines with the same class and session.
+pub fn build_record(files: &[AttributedFile], context: &CommitContext) -> TraceRecord {
+    let mut counts = LineCounts { removed: context.removed, ..LineCounts::default() };
+    let mut credited = vec![0usize; context.authors.len()];
+    let mut trace_files = Vec::new();
+    for file in files {
+        let runs = runs_of(&file.classes);
+        if runs.is_empty() {
+            continue;
+        }
+        let mut sessions: Vec<usize> = Vec::new();
+        let mut unknown_ranges = Vec::new();
+        let mut session_ranges: Vec<Vec<Range>> = Vec::new();
+        for (start, end, class) in runs {
+            let lines = &file.lines[start..=end];
+            let len = end - start + 1;
+            let mut range = Range {
+                start_line: start as u64 + 1,
+                end_line: end as u64 + 1,
+                content_hash: Some(content_hash(lines)),
+                contributor: None,
+            };
+            let author = match class {
+                Attributed::Unknown => {
+                    counts.unknown += len;
+                    unknown_ranges.push(range);
+                    continue;
+                }
+                Attributed::Ai(a) => {
+                    counts.ai += len;
+                    a
+                }
+                Attributed::Mixed(a) => {
+                    counts.mixed += len;
+                    range.contributor =
+                        Some(Contributor { kind: "mixed".into(), model_id: context.authors[a].model_id.clone() });
+                    a
+                }
+            };
+            credited[author] += len;
+            let slot = match sessions.iter().position(|s| *s == author) {
+                Some(slot) => slot,
+                None => {
+                    sessions.push(author);
+                    session_ranges.push(Vec::new());
+                    sessions.len() - 1
+                }
+            };
+            session_ranges[slot].push(range);
+        }
+        let mut conversations: Vec<Conversation> = sessions
+            .iter()
+            .zip(session_ranges)
+            .map(|(author, ranges)| {
+                let author = &context.authors[*author];
+                Conversation {
+                    url: Some(context.url_template.replace("{session_id}", &author.session_id)),
+                    contributor: Some(Contributor { kind: "ai".into(), model_id: author.model_id.clone() }),
+                    ranges,
+                    related: None,
+                }
+            })
+            .collect();
+        if !unknown_ranges.is_empty() {
+            conversations.push(Conversation {
+                url: None,
+                contributor: Some(Contributor { kind: "unknown".into(), model_id: None }),
+                ranges: unknown_ranges,
+                related: None,
+            });
+        }
+        trace_files.push(TraceFile { path: file.path.clone(), conversations });
+    }
+
+    let sessions: Vec<SessionSummary> = context
+        .authors
+        .iter()
+        .zip(&credited)
+        .filter(|(_, lines)| **lines > 0)
+        .map(|(a, lines)| SessionSummary {
+            id: a.session_id.clone(),
+            tool: a.tool_name.clone(),
+            tool_version: a.tool_version.clone(),
+            model: a.model_id.clone(),
+            lines: *lines,
+        })
+        .collect();
+    let mut tools: Vec<(&Option<String>, &Option<String>)> =
+        sessions.iter().map(|s| (&s.tool, &s.tool_version)).collect();
+    tools.dedup();
+    let tool = match tools.as_slice() {
+        [(Some(name), version)] => {
+            Some(Tool { name: name.clone(), version: (*version).clone().unwrap_or_else(|| "unknown".into()) })
+        }
+        _ => None,
+    };
+    let mut metadata = serde_json::Map::new();
+    metadata.insert(
+        METADATA_KEY.into(),
+        json!({
+            "sce_version": env!("CARGO_PKG_VERSION"),
+            "agent_activity": !sessions.is_empty(),
+            "lines": counts,
+            "sessions": sessions,
+            "git": { "branch": context.branch, "remote_url": context.remote_url },
+            "binary_files_skipped": context.binary_files_skipped,
+            "unplaced_agent_hunks": context.skipped_hunks,
+            "carried_from": context.carried_from,
+        }),
+    );
+    TraceRecord {
+        version: SPEC_VERSION.into(),
+        id: uuid::Uuid::now_v7().to_string(),
+        timestamp: timestamp(context.now),
+        vcs: Some(Vcs { kind: "git".into(), revision: context.sha.clone() }),
+        tool,
+        files: trace_files,
+        metadata: Some(metadata),
+    }
+}
+
+/// Maximal runs (start, end inclusive, class) of consecutive added lines with one class.
+fn runs_of(classes: &[Option<Attributed>]) -> Vec<(usize, usize, Attributed)> {
+    let mut runs: Vec<(usize, usize, Attributed)> = Vec::new();
+    for (index, class) in classes.iter().enumerate() {
+        let Some(class) = class else { continue };
+        match runs.last_mut() {
+            Some((_, end, last)) if *end + 1 == index && last == class => *end = index,
+            _ => runs.push((index, index, *class)),
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn author(id: &str) -> Author {
+        Author { session_id: id.into(), model_id: Some("p/m".into()), tool_name: Some("opencode".into()), tool_version: None }
+    }
+
+    #[test]
+    fn runs_split_on_class_session_and_gaps() {
+        use Attributed::*;
+        let classes = [Some(Ai(0)), Some(Ai(0)), None, Some(Ai(0)), Some(Mixed(0)), Some(Ai(1)), Some(Unknown)];
+        assert_eq!(
+            runs_of(&classes),
+            vec![(0, 1, Ai(0)), (3, 3, Ai(0)), (4, 4, Mixed(0)), (5, 5, Ai(1)), (6, 6, Unknown)]
+        );
+    }
+
+    #[test]
+    fn a_built_record_validates_and_counts_every_added_line_once() {
+        use Attributed::*;
+        let file = AttributedFile {
+            path: "src/a.rs".into(),
+            lines: ["a", "b", "c", "d"].map(String::from).to_vec(),
+            classes: vec![Some(Ai(0)), Some(Mixed(0)), None, Some(Unknown)],
+        };
+        let context = CommitContext {
+            sha: "0".repeat(40),
+            branch: None,
+            remote_url: None,
+            authors: vec![author("ses_1")],
+            url_template: "urn:sce:session:{session_id}".into(),
+            removed: 2,
+            binary_files_skipped: 0,
+            skipped_hunks: 0,
+            carried_from: None,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let record = build_record(&[file], &context);
+        let json = serde_json::to_value(&record).unwrap();
+        crate::record::validate(&json).unwrap();
+        assert_eq!(json["timestamp"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(json["tool"]["name"], "opencode");
+        assert_eq!(json["metadata"]["sce"]["lines"], serde_json::json!({"ai":1,"mixed":1,"unknown":1,"removed":2}));
+        let conversations = json["files"][0]["conversations"].as_array().unwrap();
+        assert_eq!(conversations[0]["url"], "urn:sce:session:ses_1");
+        assert_eq!(conversations[0]["ranges"][1]["contributor"]["type"], "mixed");
+        assert_eq!(conversations[1]["contributor"]["type"], "unknown");
+    }
+}

@@ -1,0 +1,138 @@
+//! Agent Trace records: the types of the open spec (v0.1.0), building one per
+//! commit from line classes, content hashes, and schema validation.
+
+mod build;
+mod schema;
+
+use serde::{Deserialize, Serialize};
+
+pub use build::{build_record, Attributed, AttributedFile, CommitContext, LineCounts, SessionSummary};
+pub use schema::{validate, RecordInvalid};
+
+/// The spec version sce writes.
+pub const SPEC_VERSION: &str = "0.1.0";
+
+/// The metadata key under which sce puts its own data.
+pub const METADATA_KEY: &str = "sce";
+
+/// One Agent Trace record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceRecord {
+    /// Spec version.
+    pub version: String,
+    /// UUIDv7.
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub timestamp: String,
+    /// The commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<Vcs>,
+    /// The agent tool, when exactly one contributed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<Tool>,
+    /// Files with attributed ranges.
+    pub files: Vec<TraceFile>,
+    /// sce's own data under [`METADATA_KEY`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `vcs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vcs {
+    /// Always `git` here.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Full commit sha.
+    pub revision: String,
+}
+
+/// `tool`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Tool name.
+    pub name: String,
+    /// Tool version.
+    pub version: String,
+}
+
+/// `files[]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceFile {
+    /// Repo-relative path.
+    pub path: String,
+    /// One per session, plus one for lines without agent evidence.
+    pub conversations: Vec<Conversation>,
+}
+
+/// `files[].conversations[]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Where the session can be looked up; contains the session id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Who wrote these ranges.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributor: Option<Contributor>,
+    /// The ranges, ascending.
+    pub ranges: Vec<Range>,
+    /// Other links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related: Option<Vec<Related>>,
+}
+
+/// `contributor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contributor {
+    /// ai | mixed | unknown (human is never claimed: sce cannot know).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `provider/model`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+}
+
+/// `ranges[]`: 1-based, inclusive, in committed-file coordinates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Range {
+    /// First line.
+    pub start_line: u64,
+    /// Last line.
+    pub end_line: u64,
+    /// `murmur3:<8 hex>` of the range's lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    /// Overrides the conversation's contributor (mixed ranges).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributor: Option<Contributor>,
+}
+
+/// `related[]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Related {
+    /// Kind of resource.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its URL.
+    pub url: String,
+}
+
+/// `murmur3:<8 hex>` of lines joined by `\n` (no terminator, CR dropped), MurmurHash3 x86 32-bit, seed 0.
+pub fn content_hash(lines: &[String]) -> String {
+    let joined = lines.join("\n");
+    // Reading from a byte slice cannot fail.
+    let hash = murmur3::murmur3_32(&mut std::io::Cursor::new(joined.as_bytes()), 0).unwrap_or(0);
+    format!("murmur3:{hash:08x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_hash;
+
+    #[test]
+    fn content_hash_is_murmur3_x86_32_of_the_joined_lines() {
+        // Reference value of MurmurHash3_x86_32("hello", seed 0).
+        assert_eq!(content_hash(&["hello".to_string()]), "murmur3:248bfa47");
+        assert_eq!(content_hash(&["a".into(), "b".into()]), content_hash(&["a\nb".into()]));
+    }
+}

@@ -1,0 +1,280 @@
+//! Store: the embedded Turso database in the git common dir, its migrations,
+//! retry policy, spool, and the queries the rest of sce needs.
+//!
+//! Locking: every sce process opens the DB in Turso's default mode, which holds
+//! an exclusive lock while the DB is open (see context/decisions/0001-db-locking-mode.md).
+//! Processes keep it open for milliseconds; contenders retry the open.
+
+mod events;
+mod paths;
+mod records;
+mod retry;
+mod spool;
+
+use std::path::PathBuf;
+
+pub use events::{StoredEdit, StoredMessage};
+pub use paths::StorePaths;
+pub use records::{CommitWrite, FileStateRow};
+pub use retry::{is_transient, with_retry, GaveUp};
+pub use spool::{Spool, SpoolDrain, SpoolError, SpooledBatch};
+
+use crate::config::DatabaseRetry;
+
+/// The migrations, in order; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The sce directory cannot be created.
+    #[error("cannot create {path}: {source}; check the permissions of the repository's git directory")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Another process kept the DB locked (or busy) past the retry budget.
+    #[error("the sce database {path} stayed locked or busy for {elapsed_ms} ms ({attempts} attempts): {last}; \
+             if no sce process is running, check `sce doctor`")]
+    Unavailable {
+        /// The DB file.
+        path: PathBuf,
+        /// Attempts made.
+        attempts: u32,
+        /// Time spent.
+        elapsed_ms: u128,
+        /// The last error.
+        last: turso::Error,
+    },
+    /// The DB is not usable: corrupt, not a database, read-only, or a bug in a query.
+    #[error("the sce database {path} failed: {source}; run `sce doctor` to check it")]
+    Failed {
+        /// The DB file.
+        path: PathBuf,
+        /// The error.
+        source: turso::Error,
+    },
+    /// A stored value cannot be read back.
+    #[error("the sce database {path} holds a value sce cannot read ({what}); run `sce doctor`")]
+    BadValue {
+        /// The DB file.
+        path: PathBuf,
+        /// What was being read.
+        what: String,
+    },
+}
+
+impl StoreError {
+    /// True when waiting and trying again later may succeed (so spooling makes sense).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+
+    fn from_gave_up(path: &std::path::Path, gave_up: GaveUp) -> StoreError {
+        if gave_up.transient {
+            StoreError::Unavailable {
+                path: path.to_path_buf(),
+                attempts: gave_up.attempts,
+                elapsed_ms: gave_up.elapsed_ms,
+                last: gave_up.last,
+            }
+        } else {
+            StoreError::Failed { path: path.to_path_buf(), source: gave_up.last }
+        }
+    }
+}
+
+/// An open sce database. Holds the exclusive lock until dropped.
+pub struct Store {
+    // Kept alive for as long as the connection: dropping it releases the lock.
+    _db: turso::Database,
+    conn: turso::Connection,
+    paths: StorePaths,
+    retry: DatabaseRetry,
+}
+
+/// Runs a turso future to completion; turso is runtime-agnostic and its I/O is synchronous underneath.
+fn block<F: std::future::Future>(future: F) -> F::Output {
+    pollster::block_on(future)
+}
+
+impl Store {
+    /// Opens (creating if needed) the DB, waiting out other processes' locks per
+    /// the `connection_open` policy, and applies pending migrations.
+    pub fn open(paths: &StorePaths, retry: &DatabaseRetry) -> Result<Store, StoreError> {
+        paths.ensure_dir().map_err(|source| StoreError::CreateDir { path: paths.dir.clone(), source })?;
+        let db_path = paths.db.to_string_lossy().into_owned();
+        let (db, conn) = with_retry(&retry.connection_open, || {
+            let db = block(turso::Builder::new_local(&db_path).build())?;
+            let conn = db.connect()?;
+            // The lock may only show on first access: touch the DB inside the retry.
+            block(conn.query("PRAGMA user_version", ()))?;
+            Ok((db, conn))
+        })
+        .map_err(|gave_up| StoreError::from_gave_up(&paths.db, gave_up))?;
+        #[cfg(unix)]
+        restrict_permissions(&paths.db);
+        let store = Store { _db: db, conn, paths: paths.clone(), retry: *retry };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The files this store uses.
+    pub fn paths(&self) -> &StorePaths {
+        &self.paths
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let current = self.user_version()?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = index + 1;
+            self.transaction(|conn| {
+                block(conn.execute_batch(sql))?;
+                block(conn.execute(&format!("PRAGMA user_version = {version}"), ()))?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    fn user_version(&self) -> Result<i64, StoreError> {
+        self.with_query_retry(|conn| {
+            let mut rows = block(conn.query("PRAGMA user_version", ()))?;
+            match block(rows.next())? {
+                Some(row) => row.get::<i64>(0),
+                None => Ok(0),
+            }
+        })
+    }
+
+    /// Runs `work` under the query retry policy (outside any transaction).
+    fn with_query_retry<T>(
+        &self,
+        mut work: impl FnMut(&turso::Connection) -> Result<T, turso::Error>,
+    ) -> Result<T, StoreError> {
+        with_retry(&self.retry.query, || work(&self.conn))
+            .map_err(|gave_up| StoreError::from_gave_up(&self.paths.db, gave_up))
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction; on a transient error the
+    /// whole transaction is rolled back and run again, so `work` must be idempotent.
+    pub(crate) fn transaction<T>(
+        &self,
+        mut work: impl FnMut(&turso::Connection) -> Result<T, turso::Error>,
+    ) -> Result<T, StoreError> {
+        self.with_query_retry(|conn| {
+            block(conn.execute("BEGIN IMMEDIATE", ()))?;
+            match work(conn) {
+                Ok(value) => match block(conn.execute("COMMIT", ())) {
+                    Ok(_) => Ok(value),
+                    Err(e) => {
+                        let _ = block(conn.execute("ROLLBACK", ()));
+                        Err(e)
+                    }
+                },
+                Err(e) => {
+                    let _ = block(conn.execute("ROLLBACK", ()));
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok(None)` when the DB is sound, else what it found.
+    pub fn integrity_problems(&self) -> Result<Option<String>, StoreError> {
+        self.with_query_retry(|conn| {
+            let mut rows = block(conn.query("PRAGMA integrity_check", ()))?;
+            let mut found = Vec::new();
+            while let Some(row) = block(rows.next())? {
+                let line: String = row.get(0)?;
+                if line != "ok" {
+                    found.push(line);
+                }
+            }
+            Ok(if found.is_empty() { None } else { Some(found.join("; ")) })
+        })
+    }
+
+    /// Counts the rows of a table (for diagnostics and tests).
+    pub fn count(&self, table: CountedTable) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {}", table.name());
+        self.with_query_retry(|conn| {
+            let mut rows = block(conn.query(&sql, ()))?;
+            match block(rows.next())? {
+                Some(row) => row.get::<i64>(0),
+                None => Ok(0),
+            }
+        })
+    }
+}
+
+/// Tables whose size is reported.
+#[derive(Debug, Clone, Copy)]
+pub enum CountedTable {
+    /// Agent messages.
+    Messages,
+    /// Message parts.
+    Parts,
+    /// Agent Trace records.
+    Records,
+    /// Commits awaiting a record.
+    PendingCommits,
+}
+
+impl CountedTable {
+    fn name(self) -> &'static str {
+        match self {
+            CountedTable::Messages => "messages",
+            CountedTable::Parts => "parts",
+            CountedTable::Records => "records",
+            CountedTable::PendingCommits => "pending_commits",
+        }
+    }
+}
+
+/// Makes the DB and its WAL readable by the owner only; best effort.
+#[cfg(unix)]
+fn restrict_permissions(db: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    for path in [db.to_path_buf(), PathBuf::from(wal)] {
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Every row of every data table as text, in a stable order: lets tests and
+    /// `doctor` compare two states of the DB exactly.
+    pub fn snapshot(&self) -> Result<Vec<String>, StoreError> {
+        const TABLES: &[(&str, &str)] = &[
+            ("messages", "session_id, message_id"),
+            ("parts", "seq"),
+            ("file_states", "worktree, path"),
+            ("records", "commit_sha"),
+            ("pending_commits", "commit_sha"),
+        ];
+        let mut out = Vec::new();
+        for (table, order) in TABLES {
+            let sql = format!("SELECT * FROM {table} ORDER BY {order}");
+            let rows = self.with_query_retry(|conn| {
+                let mut rows = block(conn.query(&sql, ()))?;
+                let mut lines = Vec::new();
+                while let Some(row) = block(rows.next())? {
+                    let values: Vec<String> =
+                        (0..row.column_count()).map(|i| format!("{:?}", row.get_value(i).ok())).collect();
+                    lines.push(format!("{table}: {}", values.join(" | ")));
+                }
+                Ok(lines)
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}

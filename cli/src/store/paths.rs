@@ -1,0 +1,38 @@
+//! Where sce keeps its files: `<git common dir>/sce/`.
+
+use std::path::{Path, PathBuf};
+
+/// The files of one repository's sce directory.
+#[derive(Debug, Clone)]
+pub struct StorePaths {
+    /// `<git common dir>/sce`, shared by all worktrees.
+    pub dir: PathBuf,
+    /// The Turso database.
+    pub db: PathBuf,
+    /// Envelopes that could not reach the database, one JSON line each.
+    pub spool: PathBuf,
+    /// Guards the spool between appenders and the drainer.
+    pub spool_lock: PathBuf,
+}
+
+impl StorePaths {
+    /// The paths under a repository's git common dir.
+    pub fn in_common_dir(common_dir: &Path) -> StorePaths {
+        let dir = common_dir.join("sce");
+        StorePaths {
+            db: dir.join("agent-trace.db"),
+            spool: dir.join("spool.jsonl"),
+            spool_lock: dir.join("spool.lock"),
+            dir,
+        }
+    }
+
+    /// Creates the directory, private to the user (0700).
+    pub fn ensure_dir(&self) -> std::io::Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&self.dir)
+    }
+}
