@@ -2,12 +2,17 @@
 
 mod common;
 
-use common::{run_sce, TestRepo};
-use serde_json::{json, Value};
+use common::{TestRepo, run_sce};
 use sce::store::{CountedTable, Store, StorePaths};
+use serde_json::{Value, json};
 
 fn store_paths(repo: &TestRepo) -> StorePaths {
-    StorePaths { dir: repo.sce_dir(), db: repo.sce_dir().join("agent-trace.db"), spool: repo.sce_dir().join("spool.jsonl"), spool_lock: repo.sce_dir().join("spool.lock") }
+    StorePaths {
+        dir: repo.sce_dir(),
+        db: repo.sce_dir().join("agent-trace.db"),
+        spool: repo.sce_dir().join("spool.jsonl"),
+        spool_lock: repo.sce_dir().join("spool.lock"),
+    }
 }
 
 fn open_store(repo: &TestRepo) -> Store {
@@ -56,7 +61,10 @@ fn a_valid_envelope_is_persisted_and_reported() {
     assert_eq!(store.count(CountedTable::Messages).unwrap(), 2);
     assert_eq!(store.count(CountedTable::Parts).unwrap(), 3);
     let snapshot = store.snapshot().unwrap().join("\n");
-    assert!(snapshot.contains("step-start") && snapshot.contains("\\\"snapshot\\\":\\\"abc\\\""), "opaque part kept whole");
+    assert!(
+        snapshot.contains("step-start") && snapshot.contains("\\\"snapshot\\\":\\\"abc\\\""),
+        "opaque part kept whole"
+    );
 }
 
 #[test]
@@ -80,7 +88,10 @@ fn invalid_envelopes_exit_3_with_one_line_reason() {
         (r#"{"type": "session.created", "payloads": []}"#, "expected \"message.updated\""),
         (r#"{"type": "message.updated"}"#, "\"payloads\" is missing"),
         (r#"{"type": "message.updated", "payloads": {}}"#, "\"payloads\" must be an array"),
-        (r#"{"type": "message.updated", "payloads": [{"type": "message.part.updated"}]}"#, "payloads[0] carries its own \"type\""),
+        (
+            r#"{"type": "message.updated", "payloads": [{"type": "message.part.updated"}]}"#,
+            "payloads[0] carries its own \"type\"",
+        ),
         (r#"{"type": "message.updated", "tool_name": 3, "payloads": []}"#, "\"tool_name\" must be a string"),
     ];
     for (input, expected) in cases {
@@ -165,8 +176,10 @@ fn each_invalid_part_item_is_skipped_with_its_index_and_field() {
         (patch(json!({"after": null, "patch": "not a diff"})), "patch: no @@ hunk"),
         (patch(json!({"status": "moved"})), "status: must be added, modified, deleted or renamed"),
         (patch(json!({"old_path": "../x"})), "old_path:"),
-        (json!({"session_id": "ses_1", "message_id": "msg_1", "part_id": "t", "part_type": "text", "time_ms": 1}),
-         "text: is required"),
+        (
+            json!({"session_id": "ses_1", "message_id": "msg_1", "part_id": "t", "part_type": "text", "time_ms": 1}),
+            "text: is required",
+        ),
     ];
     let mut items = vec![
         patch(json!({"part_id": "ok1"})),
@@ -201,8 +214,10 @@ fn replaying_envelopes_leaves_the_db_identical() {
     }
     let first = open_store(&repo).snapshot().unwrap();
     assert!(first.iter().any(|row| row.contains("final text")));
-    assert!(first.iter().any(|row| row.contains("anthropic/claude-sonnet-4-5") && row.contains("1763600009000")),
-            "a later message update fills fields and keeps the model: {first:?}");
+    assert!(
+        first.iter().any(|row| row.contains("anthropic/claude-sonnet-4-5") && row.contains("1763600009000")),
+        "a later message update fills fields and keeps the model: {first:?}"
+    );
     for _ in 0..3 {
         for e in &envelopes {
             repo.send(e);
@@ -251,7 +266,10 @@ fn the_envelope_cwd_and_repo_flag_choose_the_repository() {
 #[test]
 fn unknown_config_keys_are_named_and_intake_still_stores() {
     let repo = TestRepo::new();
-    repo.write(".sce/config.json", r#"{"policies": {"database_retry": {"agent_trace_db": {"query": {"max_atempts": 3}}}}}"#);
+    repo.write(
+        ".sce/config.json",
+        r#"{"policies": {"database_retry": {"agent_trace_db": {"query": {"max_atempts": 3}}}}}"#,
+    );
     let out = repo.sce(&["hooks", "conversation-trace"], &messages(vec![message("ses_1", "msg_1")]).to_string());
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -290,7 +308,10 @@ fn sixteen_concurrent_producers_store_every_item_exactly_once() {
             assert!(snapshot.contains(&format!("\"{producer}/{n}\"")), "missing {producer}/{n}");
         }
     }
-    assert!(!repo.sce_dir().join("spool.jsonl").exists() || std::fs::metadata(repo.sce_dir().join("spool.jsonl")).unwrap().len() == 0);
+    assert!(
+        !repo.sce_dir().join("spool.jsonl").exists()
+            || std::fs::metadata(repo.sce_dir().join("spool.jsonl")).unwrap().len() == 0
+    );
 }
 
 #[test]
@@ -300,7 +321,8 @@ fn a_db_locked_past_the_budget_spools_and_the_next_call_drains_exactly_once() {
     repo.write(".sce/config.json", r#"{"policies": {"database_retry": {"agent_trace_db": {"connection_open": {"max_attempts": 3, "timeout_ms": 200, "initial_backoff_ms": 10, "max_backoff_ms": 50}}}}}"#);
     let holder = open_store(&repo); // holds the exclusive lock
     for n in 1..=3 {
-        let out = repo.sce(&["hooks", "conversation-trace"], &messages(vec![message("ses_1", &format!("msg_{n}"))]).to_string());
+        let out = repo
+            .sce(&["hooks", "conversation-trace"], &messages(vec![message("ses_1", &format!("msg_{n}"))]).to_string());
         assert_eq!(out.status.code(), Some(0));
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!((report["persisted"].as_u64(), report["spooled"].as_u64()), (Some(0), Some(1)), "{report}");
@@ -323,8 +345,10 @@ fn kill_9_during_writes_leaves_a_sound_db() {
     let repo = TestRepo::new();
     repo.send(&messages(vec![message("ses_0", "msg_0")]));
     let batch: Vec<Value> = (0..3000)
-        .map(|n| json!({"session_id": "ses_k", "message_id": "m", "part_id": format!("p{n}"), "part_type": "text",
-                        "text": "x".repeat(300), "time_ms": n}))
+        .map(|n| {
+            json!({"session_id": "ses_k", "message_id": "m", "part_id": format!("p{n}"), "part_type": "text",
+                        "text": "x".repeat(300), "time_ms": n})
+        })
         .collect();
     let input = parts(batch).to_string();
     for round in 0..8u64 {

@@ -93,10 +93,7 @@ fn store_with_drain(
 /// Stores every spooled batch (and `then`, if given) in one transaction and
 /// empties the spool. The caller holds the DB open, so no other process can
 /// drain at the same time. Returns the number of spooled batches stored.
-pub fn drain_into(
-    store: &Store,
-    then: Option<(&str, &[crate::capture::CapturedEvent])>,
-) -> Result<usize, StoreError> {
+pub fn drain_into(store: &Store, then: Option<(&str, &[crate::capture::CapturedEvent])>) -> Result<usize, StoreError> {
     let spool = Spool::new(store.paths());
     if spool.is_empty() {
         if let Some((worktree, events)) = then {

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::attribution::{classify_added_lines, split_lines, Author, EditContent, FileView, LineClass};
+use crate::attribution::{Author, EditContent, FileView, LineClass, classify_added_lines, split_lines};
 use crate::config::Config;
-use crate::git::{write_note, ChangedFile, FileChange, GitError, NoteError, Repo};
-use crate::record::{build_record, validate, Attributed, AttributedFile, CommitContext, RecordInvalid, TraceRecord};
+use crate::git::{ChangedFile, FileChange, GitError, NoteError, Repo, write_note};
+use crate::record::{Attributed, AttributedFile, CommitContext, RecordInvalid, TraceRecord, build_record, validate};
 use crate::store::{CommitWrite, FileStateRow, Store, StoreError, StoredEdit};
 use crate::unidiff;
 
@@ -105,7 +105,17 @@ pub fn attribute_commit(
     let orphans: Vec<&ChangedFile> =
         changes.files.iter().filter(|f| f.is_new && f.renamed_from.is_none() && !views.contains_key(&f.path)).collect();
     if !orphans.is_empty() {
-        adopt_moved_views(repo, store, &worktree, &changes, &orphans, &state_paths, &new_edit_paths, &mut views, &mut write)?;
+        adopt_moved_views(
+            repo,
+            store,
+            &worktree,
+            &changes,
+            &orphans,
+            &state_paths,
+            &new_edit_paths,
+            &mut views,
+            &mut write,
+        )?;
     }
 
     let mut authors: Vec<Author> = Vec::new();
@@ -132,7 +142,11 @@ pub fn attribute_commit(
                             }),
                             None => return Attributed::Unknown,
                         };
-                        if matches!(class, LineClass::Ai(_)) { Attributed::Ai(global) } else { Attributed::Mixed(global) }
+                        if matches!(class, LineClass::Ai(_)) {
+                            Attributed::Ai(global)
+                        } else {
+                            Attributed::Mixed(global)
+                        }
                     }
                 })
             })
@@ -157,7 +171,11 @@ pub fn attribute_commit(
     }
 
     let removed = changes.files.iter().map(|f| f.removed).sum::<usize>()
-        + changes.other.iter().map(|c| if let FileChange::Deleted { removed, .. } = c { *removed } else { 0 }).sum::<usize>();
+        + changes
+            .other
+            .iter()
+            .map(|c| if let FileChange::Deleted { removed, .. } = c { *removed } else { 0 })
+            .sum::<usize>();
     let binary_files_skipped = changes.other.iter().filter(|c| matches!(c, FileChange::Binary { .. })).count();
     let context = CommitContext {
         sha: commit.to_string(),

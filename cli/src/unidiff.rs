@@ -117,8 +117,7 @@ pub fn parse(text: &str) -> Result<Vec<Hunk>, UnidiffError> {
             continue;
         }
         if line.starts_with("--- ") || line.starts_with("diff ") || line.starts_with("Index: ") {
-            if !hunks.is_empty() && (line.starts_with("diff ") || line.starts_with("Index: ") || seen_file_header)
-            {
+            if !hunks.is_empty() && (line.starts_with("diff ") || line.starts_with("Index: ") || seen_file_header) {
                 return Err(UnidiffError::SeveralFiles { line: i + 1 });
             }
             if line.starts_with("--- ") {
@@ -155,7 +154,8 @@ mod tests {
 
     #[test]
     fn reads_hunks_after_headers() {
-        let diff = "Index: a\n===\n--- a\n+++ a\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n@@ -10 +10,2 @@\n ten\n+eleven\n";
+        let diff =
+            "Index: a\n===\n--- a\n+++ a\n@@ -1,3 +1,3 @@\n one\n-two\n+TWO\n three\n@@ -10 +10,2 @@\n ten\n+eleven\n";
         let hunks = parse(diff).unwrap();
         assert_eq!(hunks.len(), 2);
         assert_eq!(hunks[0].old_start, 1);

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Path of the `sce` binary under test.
 pub fn sce_bin() -> &'static str {
@@ -224,5 +224,17 @@ pub fn line_classes(record: &Value, path: &str, line_count: usize) -> Vec<String
 /// The record's sce metadata line counts.
 pub fn counts(record: &Value) -> (u64, u64, u64, u64) {
     let l = &record["metadata"]["sce"]["lines"];
-    (l["ai"].as_u64().unwrap(), l["mixed"].as_u64().unwrap(), l["unknown"].as_u64().unwrap(), l["removed"].as_u64().unwrap())
+    (
+        l["ai"].as_u64().unwrap(),
+        l["mixed"].as_u64().unwrap(),
+        l["unknown"].as_u64().unwrap(),
+        l["removed"].as_u64().unwrap(),
+    )
+}
+
+impl TestRepo {
+    /// A handle on an existing checkout (e.g. a linked worktree); the caller owns its lifetime.
+    pub fn at(root: &Path) -> TestRepo {
+        TestRepo { _dir: tempfile::tempdir().unwrap(), root: root.to_path_buf() }
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use similar::{capture_diff_slices, Algorithm, DiffOp, TextDiff};
+use similar::{Algorithm, DiffOp, TextDiff, capture_diff_slices};
 
 use super::view::FileView;
 
@@ -29,11 +29,7 @@ pub fn similarity(a: &str, b: &str) -> f32 {
     if a == b {
         return 1.0;
     }
-    TextDiff::configure()
-        .algorithm(Algorithm::Myers)
-        .timeout(Duration::from_millis(20))
-        .diff_chars(a, b)
-        .ratio()
+    TextDiff::configure().algorithm(Algorithm::Myers).timeout(Duration::from_millis(20)).diff_chars(a, b).ratio()
 }
 
 /// Classifies every line of `committed` against `view` (callers keep the ones

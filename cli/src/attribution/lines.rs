@@ -4,10 +4,8 @@
 /// dropped too, so CRLF and LF files compare alike. A final line without a
 /// newline counts as a line; an empty text has no lines.
 pub fn split_lines(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = text
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line).to_string())
-        .collect();
+    let mut lines: Vec<String> =
+        text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line).to_string()).collect();
     if text.is_empty() || text.ends_with('\n') {
         lines.pop();
     }

@@ -12,6 +12,6 @@ mod classify;
 mod lines;
 mod view;
 
-pub use classify::{classify_added_lines, similarity, LineClass, MIXED_THRESHOLD};
+pub use classify::{LineClass, MIXED_THRESHOLD, classify_added_lines, similarity};
 pub use lines::split_lines;
 pub use view::{ApplyOutcome, Author, EditContent, FileView};

@@ -1,7 +1,7 @@
 //! The agents' view of one file: its lines, each with the author that last wrote it.
 
 use serde::{Deserialize, Serialize};
-use similar::{capture_diff_slices, Algorithm, DiffOp};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use super::lines::split_lines;
 use crate::unidiff::{Hunk, HunkLine};
@@ -116,7 +116,9 @@ impl FileView {
         let mut owners = Vec::with_capacity(new.len());
         for op in ops {
             match op {
-                DiffOp::Equal { old_index, len, .. } => owners.extend_from_slice(&self.owners[old_index..old_index + len]),
+                DiffOp::Equal { old_index, len, .. } => {
+                    owners.extend_from_slice(&self.owners[old_index..old_index + len])
+                }
                 DiffOp::Delete { .. } => {}
                 DiffOp::Insert { new_len, .. } | DiffOp::Replace { new_len, .. } => {
                     owners.extend(std::iter::repeat_n(owner, new_len))
@@ -145,7 +147,8 @@ impl FileView {
             } else if self.matches_at(expected, &old) {
                 Some(expected)
             } else {
-                let mut found = (floor..=self.lines.len().saturating_sub(old.len())).filter(|&p| self.matches_at(p, &old));
+                let mut found =
+                    (floor..=self.lines.len().saturating_sub(old.len())).filter(|&p| self.matches_at(p, &old));
                 match (found.next(), found.next()) {
                     (Some(p), None) => Some(p),
                     _ => None,

@@ -30,7 +30,9 @@ pub enum EnvelopeError {
     #[error("the envelope is malformed: {0}")]
     Shape(String),
     /// An item carried a `type` of its own.
-    #[error("payloads[{0}] carries its own \"type\": a batch holds one type of event, given at the top level; send one envelope per type")]
+    #[error(
+        "payloads[{0}] carries its own \"type\": a batch holds one type of event, given at the top level; send one envelope per type"
+    )]
     MixedTypes(usize),
 }
 
@@ -91,10 +93,7 @@ impl RawEnvelope {
             Some(_) => return Err(EnvelopeError::Shape("\"payloads\" must be an array".into())),
             None => return Err(EnvelopeError::Shape("\"payloads\" is missing".into())),
         };
-        if let Some(index) = payloads
-            .iter()
-            .position(|item| item.as_object().is_some_and(|o| o.contains_key("type")))
-        {
+        if let Some(index) = payloads.iter().position(|item| item.as_object().is_some_and(|o| o.contains_key("type"))) {
             return Err(EnvelopeError::MixedTypes(index));
         }
         Ok(RawEnvelope {
@@ -116,8 +115,7 @@ impl RawEnvelope {
                     let fields = Fields { fields };
                     match self.kind {
                         EnvelopeKind::MessageUpdated => {
-                            parse_message(&fields, &self.tool_name, &self.tool_version)
-                                .map(CapturedEvent::Message)
+                            parse_message(&fields, &self.tool_name, &self.tool_version).map(CapturedEvent::Message)
                         }
                         EnvelopeKind::MessagePartUpdated => {
                             parse_part(&fields, item, &self.tool_name, &self.tool_version, repo_root)

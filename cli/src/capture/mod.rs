@@ -7,6 +7,6 @@ mod envelope;
 mod events;
 mod path;
 
-pub use envelope::{Envelope, RawEnvelope, EnvelopeError, EnvelopeKind, ItemDiagnostic};
+pub use envelope::{Envelope, EnvelopeError, EnvelopeKind, ItemDiagnostic, RawEnvelope};
 pub use events::{CapturedEvent, MessageEvent, PartEvent, PatchEdit, Role};
-pub use path::{normalize_repo_path, PathError};
+pub use path::{PathError, normalize_repo_path};

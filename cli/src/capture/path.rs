@@ -93,10 +93,7 @@ mod tests {
     fn paths_that_escape_are_rejected() {
         let root = Path::new("/home/u/repo");
         for bad in ["../../etc/passwd", "/etc/passwd", "/home/u/repository/x", "a/../../b"] {
-            assert!(
-                matches!(normalize_repo_path(bad, root), Err(PathError::OutsideRepo(_))),
-                "{bad} accepted"
-            );
+            assert!(matches!(normalize_repo_path(bad, root), Err(PathError::OutsideRepo(_))), "{bad} accepted");
         }
         assert_eq!(normalize_repo_path(".", root), Err(PathError::IsRoot(".".into())));
         assert_eq!(normalize_repo_path("", root), Err(PathError::Empty));

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::commands::{start_dir, CommandError};
+use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::git::{read_note, Repo};
+use crate::git::{Repo, read_note};
 use crate::pending;
 use crate::postcommit::attribute_commit;
-use crate::record::{TraceRecord, METADATA_KEY};
+use crate::record::{METADATA_KEY, TraceRecord};
 use crate::store::{Store, StorePaths};
 
 /// Agent Trace records.

@@ -37,7 +37,12 @@ impl Default for DatabaseRetry {
         DatabaseRetry {
             // Sixteen producers each holding the lock a few ms must all get
             // through without spooling; a stuck holder is given up on after 10 s.
-            connection_open: RetryPolicy { max_attempts: 400, timeout_ms: 10_000, initial_backoff_ms: 1, max_backoff_ms: 40 },
+            connection_open: RetryPolicy {
+                max_attempts: 400,
+                timeout_ms: 10_000,
+                initial_backoff_ms: 1,
+                max_backoff_ms: 40,
+            },
             query: RetryPolicy { max_attempts: 5, timeout_ms: 5_000, initial_backoff_ms: 5, max_backoff_ms: 200 },
         }
     }
@@ -129,10 +134,8 @@ impl Config {
         if let Some(root) = repo_root {
             layers.push(root.join(".sce").join("config.json"));
         }
-        let mut merged = serde_json::to_value(Config::default()).map_err(|source| ConfigError::Json {
-            path: PathBuf::from("<defaults>"),
-            source,
-        })?;
+        let mut merged = serde_json::to_value(Config::default())
+            .map_err(|source| ConfigError::Json { path: PathBuf::from("<defaults>"), source })?;
         for path in layers {
             let text = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
@@ -142,10 +145,8 @@ impl Config {
             let layer: Value =
                 serde_json::from_str(&text).map_err(|source| ConfigError::Json { path: path.clone(), source })?;
             // Check each file on its own so an error names the file it came from.
-            let mut alone = serde_json::to_value(Config::default()).map_err(|source| ConfigError::Json {
-                path: path.clone(),
-                source,
-            })?;
+            let mut alone = serde_json::to_value(Config::default())
+                .map_err(|source| ConfigError::Json { path: path.clone(), source })?;
             merge(&mut alone, &layer);
             Config::from_value(alone, &path)?;
             merge(&mut merged, &layer);
@@ -225,7 +226,10 @@ mod tests {
     #[test]
     fn a_layer_overrides_one_key_and_keeps_the_rest() {
         let mut base = serde_json::to_value(Config::default()).unwrap();
-        merge(&mut base, &serde_json::json!({"policies":{"database_retry":{"agent_trace_db":{"query":{"max_attempts":9}}}}}));
+        merge(
+            &mut base,
+            &serde_json::json!({"policies":{"database_retry":{"agent_trace_db":{"query":{"max_attempts":9}}}}}),
+        );
         let err = Config::from_value(base, Path::new("x"));
         // max_attempts alone is a partial policy: the other fields come from defaults.
         let config = err.unwrap();
@@ -236,7 +240,10 @@ mod tests {
     #[test]
     fn unknown_keys_are_named() {
         let mut base = serde_json::to_value(Config::default()).unwrap();
-        merge(&mut base, &serde_json::json!({"policies":{"database_retry":{"agent_trace_db":{"query":{"max_atempts":9}}}}}));
+        merge(
+            &mut base,
+            &serde_json::json!({"policies":{"database_retry":{"agent_trace_db":{"query":{"max_atempts":9}}}}}),
+        );
         let err = Config::from_value(base, Path::new("x")).unwrap_err().to_string();
         assert!(err.contains("policies.database_retry.agent_trace_db.query"), "{err}");
         assert!(err.contains("max_atempts"), "{err}");

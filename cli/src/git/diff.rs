@@ -1,7 +1,7 @@
 //! What a commit changed against its first parent, line by line (gix + imara-diff).
 
 use gix::bstr::ByteSlice;
-use gix::diff::blob::{diff_with_slider_heuristics, Algorithm, InternedInput};
+use gix::diff::blob::{Algorithm, InternedInput, diff_with_slider_heuristics};
 use gix::object::tree::diff::ChangeDetached;
 
 use super::{GitError, Repo};
@@ -73,7 +73,8 @@ impl Repo {
         };
         let mut options = gix::diff::Options::default();
         options.track_rewrites(Some(gix::diff::Rewrites::default()));
-        let changes = self.repo.diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), options).map_err(GitError::other)?;
+        let changes =
+            self.repo.diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), options).map_err(GitError::other)?;
         let mut out = CommitChanges { commit, parent, files: Vec::new(), other: Vec::new() };
         for change in changes {
             match change {

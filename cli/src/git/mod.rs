@@ -6,7 +6,7 @@ mod notes;
 use std::path::{Path, PathBuf};
 
 pub use diff::{ChangedFile, CommitChanges, FileChange};
-pub use notes::{read_note, write_note, NoteError};
+pub use notes::{NoteError, read_note, write_note};
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]

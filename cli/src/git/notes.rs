@@ -25,8 +25,7 @@ const NOTE_WRITE_ATTEMPTS: usize = 5;
 /// replacing any note there. Touches no other notes ref. Retries when another
 /// writer updated the ref concurrently (the update is compare-and-swap).
 pub fn write_note(repo: &Repo, notes_ref: &str, commit: gix::ObjectId, data: &[u8]) -> Result<(), NoteError> {
-    let name: &gix::refs::FullNameRef =
-        notes_ref.try_into().map_err(|_| NoteError::BadRef(notes_ref.to_string()))?;
+    let name: &gix::refs::FullNameRef = notes_ref.try_into().map_err(|_| NoteError::BadRef(notes_ref.to_string()))?;
     let mut last = String::new();
     for _ in 0..NOTE_WRITE_ATTEMPTS {
         let mut platform = repo

@@ -3,7 +3,9 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{content_hash, Contributor, Conversation, Range, Tool, TraceFile, TraceRecord, Vcs, METADATA_KEY, SPEC_VERSION};
+use super::{
+    Contributor, Conversation, METADATA_KEY, Range, SPEC_VERSION, Tool, TraceFile, TraceRecord, Vcs, content_hash,
+};
 use crate::attribution::Author;
 
 /// The class of one added line, with an index into [`CommitContext::authors`].
@@ -240,7 +242,12 @@ mod tests {
     use super::*;
 
     fn author(id: &str) -> Author {
-        Author { session_id: id.into(), model_id: Some("p/m".into()), tool_name: Some("opencode".into()), tool_version: None }
+        Author {
+            session_id: id.into(),
+            model_id: Some("p/m".into()),
+            tool_name: Some("opencode".into()),
+            tool_version: None,
+        }
     }
 
     #[test]

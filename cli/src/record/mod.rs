@@ -6,8 +6,8 @@ mod schema;
 
 use serde::{Deserialize, Serialize};
 
-pub use build::{build_record, Attributed, AttributedFile, CommitContext, LineCounts, SessionSummary};
-pub use schema::{validate, RecordInvalid};
+pub use build::{Attributed, AttributedFile, CommitContext, LineCounts, SessionSummary, build_record};
+pub use schema::{RecordInvalid, validate};
 
 /// The spec version sce writes.
 pub const SPEC_VERSION: &str = "0.1.0";

@@ -2,7 +2,7 @@
 
 use turso::Value;
 
-use super::{block, Store, StoreError};
+use super::{Store, StoreError, block};
 use crate::capture::{CapturedEvent, MessageEvent, PartEvent};
 
 const UPSERT_MESSAGE: &str = "INSERT INTO messages (session_id, message_id, role, model_id, parent_id, \

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 pub use events::{StoredEdit, StoredMessage};
 pub use paths::StorePaths;
 pub use records::{CommitWrite, FileStateRow};
-pub use retry::{is_transient, with_retry, GaveUp};
+pub use retry::{GaveUp, is_transient, with_retry};
 pub use spool::{Spool, SpoolDrain, SpoolError, SpooledBatch};
 
 use crate::config::DatabaseRetry;
@@ -36,8 +36,10 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// Another process kept the DB locked (or busy) past the retry budget.
-    #[error("the sce database {path} stayed locked or busy for {elapsed_ms} ms ({attempts} attempts): {last}; \
-             if no sce process is running, check `sce doctor`")]
+    #[error(
+        "the sce database {path} stayed locked or busy for {elapsed_ms} ms ({attempts} attempts): {last}; \
+             if no sce process is running, check `sce doctor`"
+    )]
     Unavailable {
         /// The DB file.
         path: PathBuf,

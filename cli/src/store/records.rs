@@ -1,8 +1,6 @@
 //! Per-file agent views, Agent Trace records and commits awaiting a record.
 
-
-
-use super::{block, Store, StoreError};
+use super::{Store, StoreError, block};
 
 /// The stored agent view of one file (serialised by `attribution`).
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +28,9 @@ impl Store {
     /// Loads the stored views of `paths` in `worktree`.
     pub fn file_states(&self, worktree: &str, paths: &[String]) -> Result<Vec<FileStateRow>, StoreError> {
         self.with_query_retry(|conn| {
-            let mut stmt =
-                block(conn.prepare_cached("SELECT path, state, last_seq FROM file_states WHERE worktree = ?1 AND path = ?2"))?;
+            let mut stmt = block(
+                conn.prepare_cached("SELECT path, state, last_seq FROM file_states WHERE worktree = ?1 AND path = ?2"),
+            )?;
             let mut out = Vec::new();
             for path in paths {
                 let mut rows = block(stmt.query((worktree, path.as_str())))?;
@@ -117,4 +116,3 @@ impl Store {
         })
     }
 }
-

@@ -32,10 +32,7 @@ pub struct GaveUp {
 
 /// Runs `work` until it succeeds, fails with a final error, or the policy's
 /// attempts or time run out. Waits back off exponentially with jitter.
-pub fn with_retry<T>(
-    policy: &RetryPolicy,
-    mut work: impl FnMut() -> Result<T, turso::Error>,
-) -> Result<T, GaveUp> {
+pub fn with_retry<T>(policy: &RetryPolicy, mut work: impl FnMut() -> Result<T, turso::Error>) -> Result<T, GaveUp> {
     let started = Instant::now();
     let budget = Duration::from_millis(policy.timeout_ms);
     let mut backoff_ms = policy.initial_backoff_ms;
@@ -64,7 +61,8 @@ pub fn with_retry<T>(
 mod tests {
     use super::*;
 
-    const POLICY: RetryPolicy = RetryPolicy { max_attempts: 4, timeout_ms: 10_000, initial_backoff_ms: 0, max_backoff_ms: 1 };
+    const POLICY: RetryPolicy =
+        RetryPolicy { max_attempts: 4, timeout_ms: 10_000, initial_backoff_ms: 0, max_backoff_ms: 1 };
 
     #[test]
     fn transient_errors_are_retried_until_attempts_run_out() {
@@ -93,7 +91,11 @@ mod tests {
         let mut calls = 0;
         let result = with_retry(&POLICY, || {
             calls += 1;
-            if calls < 3 { Err(turso::Error::Error("Locking error: locked by another process".into())) } else { Ok(calls) }
+            if calls < 3 {
+                Err(turso::Error::Error("Locking error: locked by another process".into()))
+            } else {
+                Ok(calls)
+            }
         });
         assert_eq!(result.unwrap(), 3);
     }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use crate::commands::{start_dir, CommandError};
+use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
