@@ -33,7 +33,7 @@ pub struct IntakeReport {
 #[error("could not store the events ({db}) nor spool them ({spool})")]
 pub struct IntakeError {
     /// Why the DB failed.
-    pub db: StoreError,
+    pub db: Box<StoreError>,
     /// Why the spool failed.
     pub spool: SpoolError,
 }
@@ -71,7 +71,7 @@ pub fn ingest(
                     report.spooled = batch.events.len();
                     report.db_problem = Some(db.to_string());
                 }
-                Err(spool) => return Err(IntakeError { db, spool }),
+                Err(spool) => return Err(IntakeError { db: Box::new(db), spool }),
             }
         }
     }

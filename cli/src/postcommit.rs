@@ -91,14 +91,13 @@ pub fn attribute_commit(
 
     // Paths git saw renamed carry their view to the new name.
     for file in &changes.files {
-        if let Some(from) = &file.renamed_from {
-            if !views.contains_key(&file.path) {
-                if let Some(mut moved) = views.remove(from) {
-                    moved.changed = true;
-                    views.insert(file.path.clone(), moved);
-                    write.removed_states.push(from.clone());
-                }
-            }
+        if let Some(from) = &file.renamed_from
+            && !views.contains_key(&file.path)
+            && let Some(mut moved) = views.remove(from)
+        {
+            moved.changed = true;
+            views.insert(file.path.clone(), moved);
+            write.removed_states.push(from.clone());
         }
     }
     // A new file with no evidence may be an agent's file a person moved (git mv) before committing.
@@ -242,10 +241,10 @@ fn base_view(
     edit: &StoredEdit,
     views: &mut BTreeMap<String, WorkingView>,
 ) -> WorkingView {
-    if let Some(old) = &edit.old_path {
-        if let Some(moved) = views.remove(old) {
-            return moved;
-        }
+    if let Some(old) = &edit.old_path
+        && let Some(moved) = views.remove(old)
+    {
+        return moved;
     }
     let content = parent.and_then(|p| repo.blob_at(p, &edit.file_path).ok().flatten()).unwrap_or_default();
     WorkingView {
@@ -309,13 +308,13 @@ fn adopt_moved_views(
             .map(|(path, working)| (path.clone(), owned_match_share(&working.view, &lines)))
             .filter(|(_, share)| *share >= MOVE_MATCH_THRESHOLD)
             .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((from, _)) = best {
-            if let Some(mut moved) = candidates.remove(&from) {
-                moved.changed = true;
-                views.insert(orphan.path.clone(), moved);
-                if state_paths.contains(&from) {
-                    write.removed_states.push(from);
-                }
+        if let Some((from, _)) = best
+            && let Some(mut moved) = candidates.remove(&from)
+        {
+            moved.changed = true;
+            views.insert(orphan.path.clone(), moved);
+            if state_paths.contains(&from) {
+                write.removed_states.push(from);
             }
         }
     }

@@ -265,10 +265,10 @@ fn parse_patch_edit(item: &Fields<'_>, repo_root: &Path) -> Result<PatchEdit, St
         None => None,
     };
     let status = item.optional_string("status")?;
-    if let Some(s) = &status {
-        if !matches!(s.as_str(), "added" | "modified" | "deleted" | "renamed") {
-            return Err(format!("status: must be added, modified, deleted or renamed, got {s:?}"));
-        }
+    if let Some(s) = &status
+        && !matches!(s.as_str(), "added" | "modified" | "deleted" | "renamed")
+    {
+        return Err(format!("status: must be added, modified, deleted or renamed, got {s:?}"));
     }
     let patch = item.optional_string("patch")?;
     let before = item.optional_string("before")?;

@@ -33,7 +33,7 @@ pub enum Command {
     /// Show Agent Trace records of commits.
     #[command(subcommand)]
     Trace(trace::TraceCommand),
-    /// Print a shell completion script.
+    // Help text: the doc comment of CompletionArgs.
     Completion(completion::CompletionArgs),
 }
 

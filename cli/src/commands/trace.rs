@@ -16,13 +16,12 @@ use crate::store::{Store, StorePaths};
 /// Agent Trace records.
 #[derive(Debug, Subcommand)]
 pub enum TraceCommand {
-    /// Show the Agent Trace record of a commit: a summary, or the exact record with --json.
+    // Help text: the doc comment of each Args struct.
     Show(ShowArgs),
-    /// Produce records for commits that lack one (those post-commit could not finish, or REVs given).
     Backfill(BackfillArgs),
 }
 
-/// Show the Agent Trace record of a commit.
+/// Show the Agent Trace record of a commit: a summary, or the exact record with --json.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The commit (default HEAD).
@@ -36,7 +35,7 @@ pub struct ShowArgs {
     pub repo: Option<PathBuf>,
 }
 
-/// Produce missing records.
+/// Produce records for commits that lack one: those post-commit could not finish, or the REVs given.
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
     /// Commits to (re)attribute; default: every commit marked as pending.
@@ -161,10 +160,10 @@ fn backfill(args: BackfillArgs) -> Result<ExitCode, CommandError> {
         let marked = pending::list(&paths)
             .map_err(|e| CommandError::new(ExitCode::StorageFailed, format!("cannot read the pending list: {e}")))?;
         for p in marked.iter().map(|p| p.sha.clone()).chain(store.pending_commits()?.into_iter().map(|p| p.0)) {
-            if let Ok(id) = repo.resolve_commit(&p) {
-                if !targets.contains(&id) {
-                    targets.push(id);
-                }
+            if let Ok(id) = repo.resolve_commit(&p)
+                && !targets.contains(&id)
+            {
+                targets.push(id);
             }
         }
     } else {

@@ -145,6 +145,23 @@ fn count_lines(data: &[u8]) -> usize {
     newlines + usize::from(!data.is_empty() && !data.ends_with(b"\n"))
 }
 
+impl Repo {
+    /// The blob at `path` in `commit`, `None` when the path is not a file there.
+    pub fn blob_at(&self, commit: gix::ObjectId, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let tree = self.repo.find_commit(commit).map_err(GitError::other)?.tree().map_err(GitError::other)?;
+        match tree.lookup_entry_by_path(path).map_err(GitError::other)? {
+            Some(entry) if entry.mode().is_blob() => Ok(Some(self.blob(entry.object_id())?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether `path` exists in `commit`'s tree.
+    pub fn path_in_commit(&self, commit: gix::ObjectId, path: &str) -> Result<bool, GitError> {
+        let tree = self.repo.find_commit(commit).map_err(GitError::other)?.tree().map_err(GitError::other)?;
+        Ok(tree.lookup_entry_by_path(path).map_err(GitError::other)?.is_some())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,22 +180,5 @@ mod tests {
         assert_eq!(count_lines(b""), 0);
         assert_eq!(count_lines(b"a\nb"), 2);
         assert_eq!(count_lines(b"a\nb\n"), 2);
-    }
-}
-
-impl Repo {
-    /// The blob at `path` in `commit`, `None` when the path is not a file there.
-    pub fn blob_at(&self, commit: gix::ObjectId, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let tree = self.repo.find_commit(commit).map_err(GitError::other)?.tree().map_err(GitError::other)?;
-        match tree.lookup_entry_by_path(path).map_err(GitError::other)? {
-            Some(entry) if entry.mode().is_blob() => Ok(Some(self.blob(entry.object_id())?)),
-            _ => Ok(None),
-        }
-    }
-
-    /// Whether `path` exists in `commit`'s tree.
-    pub fn path_in_commit(&self, commit: gix::ObjectId, path: &str) -> Result<bool, GitError> {
-        let tree = self.repo.find_commit(commit).map_err(GitError::other)?.tree().map_err(GitError::other)?;
-        Ok(tree.lookup_entry_by_path(path).map_err(GitError::other)?.is_some())
     }
 }

@@ -243,10 +243,10 @@ fn restrict_permissions(db: &std::path::Path) {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
     for path in [db.to_path_buf(), PathBuf::from(wal)] {
-        if let Ok(meta) = std::fs::metadata(&path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
-            }
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
     }
 }

@@ -11,9 +11,8 @@ use crate::exit::ExitCode;
 /// Hook entry points.
 #[derive(Debug, Subcommand)]
 pub enum HooksCommand {
-    /// Store an agent's batch envelope (JSON on stdin); prints one JSON line of counts.
+    // Help text: the doc comment of each Args struct.
     ConversationTrace(conversation_trace::ConversationTraceArgs),
-    /// Attribute the commit just made and write its Agent Trace record (git post-commit hook).
     PostCommit(post_commit::PostCommitArgs),
 }
 

@@ -10,8 +10,9 @@ use crate::pending;
 use crate::postcommit::attribute_commit;
 use crate::store::{Store, StorePaths};
 
-/// Attribute HEAD's added lines to agent sessions and write its Agent Trace record
-/// (DB and git note). Installed as git's post-commit hook. Never fails the commit:
+/// Attribute HEAD's added lines to agent sessions and write its Agent Trace record.
+///
+/// Writes the record to the DB and as a git note. Installed as git's post-commit hook. Never fails the commit:
 /// on any problem it prints one line on stderr, marks the commit for
 /// `sce trace backfill`, and exits 0.
 #[derive(Debug, Args)]
