@@ -379,3 +379,16 @@ fn a_failing_hook_keeps_the_commit_and_backfill_records_it_later() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(counts(&repo.record("HEAD")), (0, 0, 1, 0));
 }
+
+#[test]
+fn rule1_a_discarded_agent_block_leaves_no_credit_behind() {
+    let repo = TestRepo::with_hook();
+    repo.write("s.rs", "fn main() {\n}\n");
+    commit(&repo, "base");
+    let agent = Agent::new(&repo, "ses_A", MODEL_A);
+    agent.edit("s.rs", "}\n", "    if ready {\n        launch();\n    }\n\n}\n");
+    repo.git(&["checkout", "--", "s.rs"]); // the person throws the agent's change away
+    repo.write("s.rs", "fn main() {\n    while waiting {\n        std::thread::sleep(ONE_SECOND);\n    }\n\n}\n");
+    let record = commit(&repo, "own block");
+    assert_eq!(classes(&record, &repo, "s.rs"), v(&["-", "unknown", "unknown", "unknown", "unknown", "-"]));
+}

@@ -24,8 +24,10 @@ pub enum LineClass {
     Unknown,
 }
 
-/// Character similarity of two lines in [0, 1] (2·matches / total length).
+/// Character similarity of two lines in [0, 1] (2·matches / total length), ignoring
+/// leading and trailing white space: indentation is layout, not authorship.
 pub fn similarity(a: &str, b: &str) -> f32 {
+    let (a, b) = (a.trim(), b.trim());
     if a == b {
         return 1.0;
     }
@@ -55,7 +57,39 @@ pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Ve
             DiffOp::Insert { .. } | DiffOp::Delete { .. } => {}
         }
     }
+    drop_unanchored_trivial_runs(committed, &mut classes);
     classes
+}
+
+/// A line with nothing but punctuation or white space (`}`, `);`, a blank line).
+fn is_trivial(line: &str) -> bool {
+    line.chars().all(|c| c.is_whitespace() || c.is_ascii_punctuation())
+}
+
+/// Trivial lines are credited only next to a substantive agent line: a run of
+/// ai lines that are all trivial, with no ai or mixed line right before or after
+/// it, is evidence of nothing but a coincidence (e.g. a person's `}` where a
+/// discarded agent block once had one), so it becomes unknown.
+fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [LineClass]) {
+    let credited = |c: &LineClass| !matches!(c, LineClass::Unknown);
+    let mut start = 0;
+    while start < classes.len() {
+        if !matches!(classes[start], LineClass::Ai(_)) || !is_trivial(&committed[start]) {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end + 1 < classes.len() && matches!(classes[end + 1], LineClass::Ai(_)) && is_trivial(&committed[end + 1])
+        {
+            end += 1;
+        }
+        let before = start.checked_sub(1).is_some_and(|i| credited(&classes[i]));
+        let after = classes.get(end + 1).is_some_and(credited);
+        if !before && !after {
+            classes[start..=end].fill(LineClass::Unknown);
+        }
+        start = end + 1;
+    }
 }
 
 /// Within a replaced block, pairs each committed line with the most similar
@@ -122,6 +156,19 @@ mod tests {
         let view = agent_view("keep\n", "keep\nnew\n");
         let classes = classify_added_lines(Some(&view), &lines("keep\nnew\n"));
         assert_eq!(classes, [LineClass::Unknown, LineClass::Ai(0)]);
+    }
+
+    #[test]
+    fn a_brace_left_from_a_discarded_agent_block_is_not_credited() {
+        // The agent's block was discarded; a person wrote another one in its place.
+        let view = agent_view("head\ntail\n", "head\nif ready {\n    launch();\n}\n\ntail\n");
+        let committed = lines("head\nwhile waiting {\n    std::thread::sleep(ONE_SECOND);\n}\n\ntail\n");
+        let classes = classify_added_lines(Some(&view), &committed);
+        assert!(classes.iter().all(|c| *c == LineClass::Unknown), "{classes:?}");
+        // Next to the agent's own lines the same brace is credited.
+        let kept = lines("head\nif ready {\n    launch_now();\n}\n\ntail\n");
+        let classes = classify_added_lines(Some(&view), &kept);
+        assert_eq!(classes[1..5], [LineClass::Ai(0), LineClass::Mixed(0), LineClass::Ai(0), LineClass::Ai(0)]);
     }
 
     #[test]
