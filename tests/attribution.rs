@@ -392,3 +392,29 @@ fn rule1_a_discarded_agent_block_leaves_no_credit_behind() {
     let record = commit(&repo, "own block");
     assert_eq!(classes(&record, &repo, "s.rs"), v(&["-", "unknown", "unknown", "unknown", "unknown", "-"]));
 }
+
+#[test]
+fn remote_credentials_never_reach_the_record_the_db_or_the_notes() {
+    let repo = TestRepo::with_hook();
+    repo.git(&["remote", "add", "origin", "https://alice:ghp_SECRETtoken123@example.com/team/app.git"]);
+    repo.write("a.txt", "a\n");
+    let record = commit(&repo, "with remote");
+    assert_eq!(record["metadata"]["sce"]["git"]["remote_url"], "https://example.com/team/app.git");
+    let note = repo.git_stdout(&["notes", "--ref", "agent-trace", "show", "HEAD"]);
+    assert!(!note.contains("SECRET") && !note.contains("alice"));
+    let mut db = Vec::new();
+    for entry in std::fs::read_dir(repo.sce_dir()).unwrap() {
+        db.extend(std::fs::read(entry.unwrap().path()).unwrap_or_default());
+    }
+    assert!(!db.windows(6).any(|w| w == b"SECRET"), "token found in the sce directory");
+}
+
+#[test]
+fn non_utf8_file_names_do_not_break_the_hook() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = TestRepo::with_hook();
+    std::fs::write(repo.root.join(std::ffi::OsStr::from_bytes(b"bad\xffname.txt")), "x\n").unwrap();
+    let record = commit(&repo, "odd bytes");
+    assert_eq!(counts(&record), (0, 0, 1, 0));
+    assert!(record["files"][0]["path"].as_str().unwrap().starts_with("bad"));
+}
