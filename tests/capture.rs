@@ -371,3 +371,17 @@ fn kill_9_during_writes_leaves_a_sound_db() {
         assert!(parts == 0 || parts == 3000, "a batch is stored whole or not at all, got {parts}");
     }
 }
+
+#[test]
+fn exit_4_when_events_can_be_neither_stored_nor_spooled() {
+    let repo = TestRepo::new();
+    // A file where the sce directory belongs: neither the DB nor the spool can be created.
+    std::fs::write(repo.root.join(".git/sce"), "in the way").unwrap();
+    let out = repo.sce(&["hooks", "conversation-trace"], &messages(vec![message("ses_1", "msg_1")]).to_string());
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("could not store the events") && stderr.contains("nor spool them"), "{stderr}");
+    // An envelope whose items are all invalid touches nothing and still exits 0.
+    let out = repo.sce(&["hooks", "conversation-trace"], &messages(vec![json!({"role": "user"})]).to_string());
+    assert_eq!(out.status.code(), Some(0));
+}
