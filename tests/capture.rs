@@ -7,12 +7,7 @@ use sce::store::{CountedTable, Store, StorePaths};
 use serde_json::{Value, json};
 
 fn store_paths(repo: &TestRepo) -> StorePaths {
-    StorePaths {
-        dir: repo.sce_dir(),
-        db: repo.sce_dir().join("agent-trace.db"),
-        spool: repo.sce_dir().join("spool.jsonl"),
-        spool_lock: repo.sce_dir().join("spool.lock"),
-    }
+    StorePaths::in_common_dir(repo.sce_dir().parent().unwrap())
 }
 
 fn open_store(repo: &TestRepo) -> Store {

@@ -119,7 +119,7 @@ impl RawEnvelope {
                         }
                         EnvelopeKind::MessagePartUpdated => {
                             parse_part(&fields, item, &self.tool_name, &self.tool_version, repo_root)
-                                .map(CapturedEvent::Part)
+                                .map(|part| CapturedEvent::Part(Box::new(part)))
                         }
                     }
                 }

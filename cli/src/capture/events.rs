@@ -96,5 +96,5 @@ pub enum CapturedEvent {
     /// From a `message.updated` envelope.
     Message(MessageEvent),
     /// From a `message.part.updated` envelope.
-    Part(PartEvent),
+    Part(Box<PartEvent>),
 }

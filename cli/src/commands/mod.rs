@@ -2,7 +2,10 @@
 //! (whose doc comment is the help text) and a `run` that wires domain modules.
 
 pub mod completion;
+pub mod demo;
+pub mod doctor;
 pub mod hooks;
+pub mod setup;
 pub mod trace;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +30,10 @@ pub struct Cli {
 /// Every subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    // Help text: the doc comment of each Args struct.
+    Setup(setup::SetupArgs),
+    Doctor(doctor::DoctorArgs),
+    Demo(demo::DemoArgs),
     /// Entry points called by git hooks and agent plugins.
     #[command(subcommand)]
     Hooks(hooks::HooksCommand),
@@ -78,6 +85,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Hooks(command) => hooks::run(command),
         Command::Trace(command) => trace::run(command),
         Command::Completion(args) => completion::run(args),
+        Command::Setup(args) => setup::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 

@@ -92,6 +92,27 @@ impl Repo {
         Ok(commit.id)
     }
 
+    /// The directory git runs hooks from: `core.hooksPath` (relative to the
+    /// working tree root, `~` expanded) or `<common dir>/hooks`.
+    pub fn hooks_dir(&self) -> PathBuf {
+        let config = self.repo.config_snapshot();
+        match config.trusted_path("core.hooksPath") {
+            Ok(Some(path)) if !path.as_os_str().is_empty() => {
+                if path.is_absolute() {
+                    path
+                } else {
+                    self.location.root.join(path)
+                }
+            }
+            _ => self.location.common_dir.join("hooks"),
+        }
+    }
+
+    /// The commit HEAD points at, `None` in a repository without commits.
+    pub fn head_commit(&self) -> Option<gix::ObjectId> {
+        self.repo.head_id().ok().map(|id| id.detach())
+    }
+
     /// The short branch name HEAD points at, `None` when detached.
     pub fn branch(&self) -> Option<String> {
         self.repo.head_name().ok().flatten().map(|name| name.shorten().to_string())

@@ -13,6 +13,8 @@ pub struct StorePaths {
     pub spool: PathBuf,
     /// Guards the spool between appenders and the drainer.
     pub spool_lock: PathBuf,
+    /// What `sce setup` recorded: the HEAD it was run at.
+    pub setup_marker: PathBuf,
 }
 
 impl StorePaths {
@@ -23,6 +25,7 @@ impl StorePaths {
             db: dir.join("agent-trace.db"),
             spool: dir.join("spool.jsonl"),
             spool_lock: dir.join("spool.lock"),
+            setup_marker: dir.join("setup.json"),
             dir,
         }
     }

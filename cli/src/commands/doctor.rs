@@ -1,0 +1,120 @@
+//! `sce doctor`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::commands::{CommandError, start_dir};
+use crate::config::Config;
+use crate::exit::ExitCode;
+use crate::git::Repo;
+use crate::health::{Check, Repair, Status, run_checks};
+use crate::install::{self, MANAGED_HOOKS};
+use crate::store::{Store, StorePaths};
+
+/// Check that sce is ready in this repository, and repair what can be repaired.
+///
+/// Checks the hooks, the OpenCode plugin, the database (opens, integrity), the
+/// configuration, the spool, and commits since setup that lack a record. Exits 8
+/// when something is not ready.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Repair what can be repaired safely: reinstall hooks and plugin, drain the spool, backfill records.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Runs the checks (and repairs).
+pub fn run(args: DoctorArgs) -> Result<ExitCode, CommandError> {
+    let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
+    let sce_bin = std::env::current_exe()
+        .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot find the sce binary's path: {e}")))?;
+    let mut checks = run_checks(&repo, &sce_bin);
+    let mut repaired = Vec::new();
+    if args.fix {
+        for check in &checks {
+            if let Some(repair) = &check.repair {
+                repaired.push(apply(&repo, &sce_bin, repair));
+            }
+        }
+        checks = run_checks(&repo, &sce_bin);
+    }
+    let ready = !checks.iter().any(|c| c.status == Status::Problem);
+    if args.json {
+        let out = serde_json::json!({"ready": ready, "checks": checks, "repairs": repaired});
+        println!("{out}");
+    } else {
+        for line in &repaired {
+            println!("fix      {line}");
+        }
+        for check in &checks {
+            print_check(check);
+        }
+        println!("{}", if ready { "sce is ready" } else { "sce is not ready: see the problems above" });
+    }
+    Ok(if ready { ExitCode::Ok } else { ExitCode::NotReady })
+}
+
+fn print_check(check: &Check) {
+    let status = match check.status {
+        Status::Ok => "ok",
+        Status::Info => "info",
+        Status::Problem => "PROBLEM",
+    };
+    println!("{status:<8} {:<9} {}", check.name, check.detail);
+}
+
+/// Applies one repair; returns a line saying what happened.
+fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
+    let config = Config::load(Some(&repo.location.root)).unwrap_or_default();
+    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let open = || Store::open(&paths, &config.policies.database_retry.agent_trace_db);
+    match repair {
+        Repair::InstallHooks => MANAGED_HOOKS
+            .iter()
+            .map(|hook| match install::install_hook(&repo.hooks_dir(), hook, sce_bin) {
+                Ok((change, _)) => change.to_string(),
+                Err(e) => format!("could not install the {hook} hook: {e}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Repair::InstallPlugin => match install::install_plugin(&repo.location.root) {
+            Ok(change) => change.to_string(),
+            Err(e) => format!("could not install the plugin: {e}"),
+        },
+        Repair::DrainSpool => match open().and_then(|store| crate::intake::drain_into(&store, None)) {
+            Ok(n) => format!("stored {n} spooled batch(es)"),
+            Err(e) => format!("could not drain the spool: {e}"),
+        },
+        Repair::Backfill(shas) => {
+            let store = match open() {
+                Ok(store) => store,
+                Err(e) => return format!("could not backfill: {e}"),
+            };
+            let mut done = Vec::new();
+            let mut failed = Vec::new();
+            for sha in shas {
+                let outcome = gix::ObjectId::from_hex(sha.as_bytes()).map_err(|e| e.to_string()).and_then(|id| {
+                    crate::postcommit::attribute_commit(repo, &store, &config, id, time::OffsetDateTime::now_utc())
+                        .map_err(|e| e.to_string())
+                });
+                match outcome {
+                    Ok(_) => done.push(sha.clone()),
+                    Err(e) => failed.push(format!("{sha}: {e}")),
+                }
+            }
+            let _ = crate::pending::clear(&paths, &done);
+            if failed.is_empty() {
+                format!("backfilled {} record(s)", done.len())
+            } else {
+                format!("backfilled {} record(s); could not: {}", done.len(), failed.join("; "))
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! `sce setup`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::commands::{CommandError, start_dir};
+use crate::config::Config;
+use crate::exit::ExitCode;
+use crate::git::Repo;
+use crate::install::{self, Change, MANAGED_HOOKS};
+use crate::store::{Store, StorePaths};
+
+/// Install sce in a repository: its git hooks, its database, and optionally the OpenCode plugin.
+///
+/// Hooks go where git runs them (core.hooksPath honoured). An existing hook keeps its
+/// content: sce appends a marked block, and running setup again changes nothing.
+/// Prints one line per change.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Also install the OpenCode plugin as .opencode/plugins/sce-agent-trace.ts.
+    #[arg(long)]
+    pub opencode: bool,
+    /// Do not install git hooks.
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// Remove sce's hook blocks (and hook files sce created) and the plugin; keeps the database.
+    #[arg(long, conflicts_with_all = ["opencode", "no_hooks"])]
+    pub uninstall: bool,
+}
+
+fn install_failed(e: install::InstallError) -> CommandError {
+    CommandError::new(ExitCode::Internal, e)
+}
+
+/// Installs or uninstalls.
+pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
+    let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
+    let hooks_dir = repo.hooks_dir();
+    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    if args.uninstall {
+        let mut changed = false;
+        for hook in MANAGED_HOOKS {
+            if let Some(change) = install::uninstall_hook(&hooks_dir, hook).map_err(install_failed)? {
+                println!("{change}");
+                changed = true;
+            }
+        }
+        if let Some(change) = install::uninstall_plugin(&repo.location.root).map_err(install_failed)? {
+            println!("{change}");
+            changed = true;
+        }
+        let _ = std::fs::remove_file(&paths.setup_marker);
+        if !changed {
+            println!("nothing to remove");
+        }
+        println!("kept {} (delete it to remove what sce recorded)", paths.db.display());
+        return Ok(ExitCode::Ok);
+    }
+    let sce_bin = std::env::current_exe()
+        .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot find the sce binary's path: {e}")))?;
+    if !args.no_hooks {
+        for hook in MANAGED_HOOKS {
+            let (change, warning) = install::install_hook(&hooks_dir, hook, &sce_bin).map_err(install_failed)?;
+            println!("{change}");
+            if let Some(warning) = warning {
+                eprintln!("sce: warning: {warning}");
+            }
+        }
+    }
+    if args.opencode {
+        println!("{}", install::install_plugin(&repo.location.root).map_err(install_failed)?);
+    }
+    let config = Config::load(Some(&repo.location.root))?;
+    let existed = paths.db.exists();
+    Store::open(&paths, &config.policies.database_retry.agent_trace_db)?;
+    println!(
+        "{}",
+        if existed {
+            Change::Unchanged(paths.db.display().to_string())
+        } else {
+            Change::Created(paths.db.display().to_string())
+        }
+    );
+    if !paths.setup_marker.exists() {
+        let marker = serde_json::json!({
+            "head": repo.head_commit().map(|id| id.to_string()),
+            "time_ms": time::OffsetDateTime::now_utc().unix_timestamp() * 1000,
+        });
+        std::fs::write(&paths.setup_marker, marker.to_string()).map_err(|e| {
+            CommandError::new(ExitCode::StorageFailed, format!("cannot write {}: {e}", paths.setup_marker.display()))
+        })?;
+        println!("{}", Change::Created(paths.setup_marker.display().to_string()));
+    }
+    Ok(ExitCode::Ok)
+}

@@ -1,0 +1,212 @@
+//! Health checks behind `sce doctor`: is this repository ready to record, and
+//! what can be repaired safely.
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::git::{Repo, read_note};
+use crate::install::{HookStatus, MANAGED_HOOKS, PluginStatus, hook_status, plugin_status};
+use crate::store::{Spool, Store, StorePaths};
+
+/// How many commits since setup are checked for a record at most.
+const MAX_COMMITS_CHECKED: usize = 1000;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Fine.
+    Ok,
+    /// Worth knowing, not a problem.
+    Info,
+    /// sce is not ready: something must be done.
+    Problem,
+}
+
+/// What a problem needs to be repaired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repair {
+    /// Reinstall sce's hook blocks.
+    InstallHooks,
+    /// Reinstall the OpenCode plugin.
+    InstallPlugin,
+    /// Store the spooled batches.
+    DrainSpool,
+    /// Produce records for these commits.
+    Backfill(Vec<String>),
+}
+
+/// One check's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// Short name, e.g. `hooks`.
+    pub name: &'static str,
+    /// Ok, info or problem.
+    pub status: Status,
+    /// What was found, and what to do about a problem.
+    pub detail: String,
+    /// The repair `--fix` would apply, if it can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<Repair>,
+}
+
+impl Check {
+    fn new(name: &'static str, status: Status, detail: impl Into<String>) -> Check {
+        Check { name, status, detail: detail.into(), repair: None }
+    }
+
+    fn repairable(mut self, repair: Repair) -> Check {
+        self.repair = Some(repair);
+        self
+    }
+}
+
+/// Runs every check.
+pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
+    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let mut checks = Vec::new();
+
+    let (config, config_check) = match Config::load(Some(&repo.location.root)) {
+        Ok(config) => (config, Check::new("config", Status::Ok, "configuration is valid")),
+        Err(e) => (Config::default(), Check::new("config", Status::Problem, format!("{e}; fix the file"))),
+    };
+
+    let hooks_dir = repo.hooks_dir();
+    for hook in MANAGED_HOOKS {
+        let check = match hook_status(&hooks_dir, hook, sce_bin) {
+            HookStatus::Current => Check::new("hooks", Status::Ok, format!("{hook} hook installed")),
+            HookStatus::Outdated => {
+                Check::new("hooks", Status::Problem, format!("{hook} hook in {} is outdated", hooks_dir.display()))
+                    .repairable(Repair::InstallHooks)
+            }
+            HookStatus::Missing => Check::new(
+                "hooks",
+                Status::Problem,
+                format!("{hook} hook missing in {}; run `sce setup`", hooks_dir.display()),
+            )
+            .repairable(Repair::InstallHooks),
+        };
+        checks.push(check);
+    }
+
+    checks.push(match plugin_status(&repo.location.root) {
+        PluginStatus::Current => Check::new("plugin", Status::Ok, "OpenCode plugin installed"),
+        PluginStatus::Outdated => {
+            Check::new("plugin", Status::Problem, "OpenCode plugin is outdated").repairable(Repair::InstallPlugin)
+        }
+        PluginStatus::Missing => Check::new(
+            "plugin",
+            Status::Info,
+            "OpenCode plugin not installed (run `sce setup --opencode` if you use OpenCode)",
+        ),
+    });
+    checks.push(config_check);
+
+    let store = if paths.db.exists() {
+        match Store::open(&paths, &config.policies.database_retry.agent_trace_db) {
+            Ok(store) => match store.integrity_problems() {
+                Ok(None) => {
+                    checks.push(Check::new(
+                        "database",
+                        Status::Ok,
+                        format!("{} opens and is intact", paths.db.display()),
+                    ));
+                    Some(store)
+                }
+                Ok(Some(found)) => {
+                    checks.push(Check::new(
+                        "database",
+                        Status::Problem,
+                        format!(
+                            "{} fails its integrity check ({found}); move it aside and run `sce setup`",
+                            paths.db.display()
+                        ),
+                    ));
+                    None
+                }
+                Err(e) => {
+                    checks.push(Check::new("database", Status::Problem, e.to_string()));
+                    None
+                }
+            },
+            Err(e) => {
+                checks.push(Check::new("database", Status::Problem, e.to_string()));
+                None
+            }
+        }
+    } else {
+        checks.push(Check::new(
+            "database",
+            Status::Problem,
+            format!("{} does not exist; run `sce setup`", paths.db.display()),
+        ));
+        None
+    };
+
+    let spool = Spool::new(&paths);
+    checks.push(if spool.is_empty() {
+        Check::new("spool", Status::Ok, "spool is empty")
+    } else {
+        Check::new("spool", Status::Problem, format!("{} holds events not yet in the database", paths.spool.display()))
+            .repairable(Repair::DrainSpool)
+    });
+
+    checks.push(missing_records(repo, &paths, &config, store.as_ref()));
+    checks
+}
+
+/// Commits since setup (and commits marked pending) without a record.
+fn missing_records(repo: &Repo, paths: &StorePaths, config: &Config, store: Option<&Store>) -> Check {
+    let Some(head) = repo.head_commit() else {
+        return Check::new("records", Status::Ok, "no commits yet");
+    };
+    let setup_head = std::fs::read_to_string(&paths.setup_marker)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
+        .and_then(|h| gix::ObjectId::from_hex(h.as_bytes()).ok());
+    if !paths.setup_marker.exists() {
+        return Check::new("records", Status::Info, "sce setup has not been run here; commits are not checked");
+    }
+    let mut walk = repo.repo.rev_walk([head]);
+    if let Some(setup) = setup_head {
+        walk = walk.with_hidden([setup]);
+    }
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    if let Ok(iter) = walk.all() {
+        for info in iter.take(MAX_COMMITS_CHECKED).flatten() {
+            checked += 1;
+            let has_note = read_note(repo, &config.agent_trace.notes_ref, info.id).ok().flatten().is_some();
+            let in_db = || store.and_then(|s| s.record(&info.id.to_string()).ok().flatten()).is_some();
+            if !has_note && !in_db() {
+                missing.push(info.id.to_string());
+            }
+        }
+    }
+    for pending in crate::pending::list(paths).unwrap_or_default() {
+        if !missing.contains(&pending.sha)
+            && read_note(
+                repo,
+                &config.agent_trace.notes_ref,
+                gix::ObjectId::from_hex(pending.sha.as_bytes()).unwrap_or(head),
+            )
+            .ok()
+            .flatten()
+            .is_none()
+        {
+            missing.push(pending.sha);
+        }
+    }
+    if missing.is_empty() {
+        Check::new("records", Status::Ok, format!("all {checked} commit(s) since setup have a record"))
+    } else {
+        Check::new(
+            "records",
+            Status::Problem,
+            format!("{} commit(s) lack a record (first: {}); run `sce trace backfill`", missing.len(), missing[0]),
+        )
+        .repairable(Repair::Backfill(missing))
+    }
+}

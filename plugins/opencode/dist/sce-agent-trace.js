@@ -1,0 +1,1019 @@
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { promises as fsp, realpathSync } from "node:fs";
+import * as path from "node:path";
+// ---------------------------------------------------------------------------
+// Limits and defaults
+// ---------------------------------------------------------------------------
+const TOOL_NAME = "opencode";
+const SERVICE = "sce-agent-trace";
+/** How long events are coalesced before one envelope per type is sent. */
+const DEFAULT_WINDOW_MS = 100;
+/** How long one `sce hooks conversation-trace` may run before it is killed. */
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Files bigger than this are not reported (before or after). */
+const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** An envelope is split when its JSON grows past this. */
+const MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
+/** Envelopes waiting for a spawn; beyond this the oldest are dropped (with a warning). */
+const MAX_QUEUED_ENVELOPES = 1000;
+/** Bash: at most this many changed paths are examined per call. */
+const MAX_TREE_FILES = 2000;
+/** Bash: at most this many bytes of dirty-file content are kept before a call. */
+const MAX_TREE_SNAPSHOT_BYTES = 32 * 1024 * 1024;
+/** Tool calls whose `after` never came (crashes): forgotten beyond this many. */
+const MAX_PENDING_CALLS = 256;
+/** Time given to flushing when OpenCode disposes the plugin. */
+const DISPOSE_WAIT_MS = 15_000;
+/** Time given to the synchronous last-chance flush at process exit. */
+const EXIT_WAIT_MS = 10_000;
+const GIT_TIMEOUT_MS = 10_000;
+function isObj(v) {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function str(v) {
+    return typeof v === "string" && v.length > 0 ? v : undefined;
+}
+function ms(v) {
+    return typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.trunc(v) : undefined;
+}
+function errMessage(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+/** Text content of a file; `null` when binary (NUL byte in the first 8000 bytes, or not UTF-8). */
+function decodeText(buf) {
+    const head = buf.subarray(0, 8000);
+    if (head.includes(0))
+        return null;
+    try {
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(buf);
+    }
+    catch {
+        return null;
+    }
+}
+async function readFileState(abs, maxBytes) {
+    let st;
+    try {
+        st = await fsp.stat(abs);
+    }
+    catch (e) {
+        const code = e?.code;
+        if (code === "ENOENT" || code === "ENOTDIR")
+            return { kind: "missing" };
+        return { kind: "skip", reason: `stat: ${errMessage(e)}` };
+    }
+    if (!st.isFile())
+        return { kind: "skip", reason: "not a regular file" };
+    if (st.size > maxBytes)
+        return { kind: "skip", reason: `bigger than ${maxBytes} bytes` };
+    let buf;
+    try {
+        buf = await fsp.readFile(abs);
+    }
+    catch (e) {
+        const code = e?.code;
+        if (code === "ENOENT")
+            return { kind: "missing" };
+        return { kind: "skip", reason: `read: ${errMessage(e)}` };
+    }
+    if (buf.length > maxBytes)
+        return { kind: "skip", reason: `bigger than ${maxBytes} bytes` };
+    const text = decodeText(buf);
+    return text === null ? { kind: "skip", reason: "binary" } : { kind: "text", text };
+}
+async function statSig(abs) {
+    try {
+        const st = await fsp.stat(abs);
+        return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    }
+    catch {
+        return "missing";
+    }
+}
+function sha1(text) {
+    return createHash("sha1").update(text).digest("hex");
+}
+/** realpath of a path that may not exist: the deepest existing ancestor is resolved. */
+function realpathLoose(abs) {
+    let cur = abs;
+    const rest = [];
+    for (;;) {
+        try {
+            const real = realpathSync(cur);
+            return rest.length ? path.join(real, ...rest.reverse()) : real;
+        }
+        catch {
+            const parent = path.dirname(cur);
+            if (parent === cur)
+                return abs;
+            rest.push(path.basename(cur));
+            cur = parent;
+        }
+    }
+}
+function git(args, cwd, input) {
+    return new Promise((resolve) => {
+        try {
+            const child = execFile("git", ["--no-optional-locks", ...args], { cwd, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, timeout: GIT_TIMEOUT_MS, windowsHide: true }, (error, stdout, stderr) => {
+                const code = error ? (typeof error.code === "number" ? (error.code) : -1) : 0;
+                resolve({ code, stdout: stdout ?? Buffer.alloc(0), stderr: stderr ? stderr.toString() : "" });
+            });
+            child.stdin?.on("error", () => { });
+            if (input !== undefined)
+                child.stdin?.end(input);
+            else
+                child.stdin?.end();
+        }
+        catch (e) {
+            resolve({ code: -1, stdout: Buffer.alloc(0), stderr: errMessage(e) });
+        }
+    });
+}
+/** Paths named by an apply_patch text (`*** Add File:`, `*** Update File:`, `*** Delete File:`, `*** Move to:`). */
+function parsePatchTextFiles(patchText) {
+    const paths = [];
+    const moves = [];
+    let lastUpdate;
+    for (const raw of patchText.split(/\r?\n/)) {
+        const line = raw.trimEnd();
+        const m = /^\*\*\* (Add File|Update File|Delete File|Move to): (.+)$/.exec(line);
+        if (!m)
+            continue;
+        const p = m[2].trim();
+        if (!p)
+            continue;
+        if (!paths.includes(p))
+            paths.push(p);
+        if (m[1] === "Update File")
+            lastUpdate = p;
+        else if (m[1] === "Move to" && lastUpdate) {
+            moves.push({ from: lastUpdate, to: p });
+            lastUpdate = undefined;
+        }
+        else
+            lastUpdate = undefined;
+    }
+    return { paths, moves };
+}
+/** Parses `git status --porcelain=v2 -z --branch --no-renames --untracked-files=all`. */
+function parseStatusV2(out) {
+    const records = out.split("\0");
+    let head = null;
+    const entries = [];
+    for (let i = 0; i < records.length; i++) {
+        const rec = records[i];
+        if (!rec)
+            continue;
+        if (rec.startsWith("# branch.oid ")) {
+            const oid = rec.slice("# branch.oid ".length).trim();
+            head = /^[0-9a-f]{40,64}$/.test(oid) ? oid : null;
+            continue;
+        }
+        if (rec.startsWith("#"))
+            continue;
+        const kind = rec[0];
+        const fieldCount = kind === "1" ? 8 : kind === "2" ? 9 : kind === "u" ? 10 : kind === "?" ? 1 : -1;
+        if (fieldCount < 0)
+            continue;
+        const parts = rec.split(" ");
+        const p = parts.slice(fieldCount).join(" ");
+        if (kind === "2")
+            i++; // the original path follows as its own record
+        if (!p)
+            continue;
+        if (kind !== "?" && parts[2] && parts[2].startsWith("S"))
+            continue; // submodule
+        entries.push({ path: p, tracked: kind !== "?" });
+    }
+    return { head, entries };
+}
+/** The change between two states of one file, or null when there is nothing to report. */
+function diffStates(rel, before, after) {
+    if (before.kind === "skip" || after.kind === "skip")
+        return null;
+    if (after.kind === "missing") {
+        if (before.kind === "missing")
+            return null;
+        // A deleted file: before is sent when known (a bash snapshot may only hold a signature).
+        return before.kind === "text"
+            ? { file_path: rel, status: "deleted", before: before.text }
+            : { file_path: rel, status: "deleted" };
+    }
+    if (after.kind !== "text")
+        return null;
+    if (before.kind === "missing")
+        return { file_path: rel, status: "added", after: after.text };
+    if (before.kind === "text") {
+        if (before.text === after.text)
+            return null;
+        return { file_path: rel, status: "modified", before: before.text, after: after.text };
+    }
+    // before.kind === "sig": content unknown; the caller decided it changed.
+    return { file_path: rel, status: "modified", after: after.text };
+}
+/** Pairs a deleted and an added file of identical content into one rename. */
+function pairRenames(changes) {
+    const added = changes.filter((c) => c.status === "added");
+    const used = new Set();
+    const out = [];
+    for (const c of changes) {
+        if (used.has(c))
+            continue;
+        if (c.status === "deleted" && c.before !== undefined) {
+            const twin = added.find((a) => !used.has(a) && a.after === c.before);
+            if (twin) {
+                used.add(twin);
+                used.add(c);
+                out.push({ file_path: twin.file_path, old_path: c.file_path, status: "renamed", before: c.before, after: twin.after });
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    return out.filter((c) => !used.has(c) || c.status === "renamed");
+}
+function defaultSpawner(req) {
+    return new Promise((resolve) => {
+        let stdout = "";
+        let stderr = "";
+        let timedOut = false;
+        let done = false;
+        const finish = (r) => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(timer);
+            resolve(r);
+        };
+        let child;
+        try {
+            child = spawn(req.bin, req.args, { cwd: req.cwd, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
+        }
+        catch (e) {
+            const code = e?.code;
+            resolve({ code: null, signal: null, stdout, stderr, error: { code, message: errMessage(e) }, timedOut });
+            return;
+        }
+        const timer = setTimeout(() => {
+            timedOut = true;
+            try {
+                child.kill("SIGKILL");
+            }
+            catch { }
+        }, req.timeoutMs);
+        child.stdout?.on("data", (d) => {
+            if (stdout.length < 65536)
+                stdout += d.toString();
+        });
+        child.stderr?.on("data", (d) => {
+            if (stderr.length < 65536)
+                stderr += d.toString();
+        });
+        child.on("error", (e) => {
+            finish({ code: null, signal: null, stdout, stderr, error: { code: e.code, message: e.message }, timedOut });
+        });
+        child.on("close", (code, signal) => finish({ code, signal: signal ?? null, stdout, stderr, timedOut }));
+        child.stdin?.on("error", () => { });
+        child.stdin?.end(req.input);
+    });
+}
+function defaultSyncSpawner(req) {
+    const r = spawnSync(req.bin, req.args, { cwd: req.cwd, input: req.input, timeout: req.timeoutMs, windowsHide: true });
+    const err = r.error;
+    return {
+        code: r.status,
+        signal: r.signal ?? null,
+        stdout: r.stdout ? r.stdout.toString() : "",
+        stderr: r.stderr ? r.stderr.toString() : "",
+        error: err && err.code !== "ETIMEDOUT" ? { code: err.code, message: err.message } : undefined,
+        timedOut: err?.code === "ETIMEDOUT",
+    };
+}
+const defaultDeps = {
+    spawn: defaultSpawner,
+    spawnSync: defaultSyncSpawner,
+    onExit: (fn) => {
+        process.on("exit", fn);
+        return () => process.off("exit", fn);
+    },
+    env: process.env,
+    now: () => Date.now(),
+};
+function optionsFrom(raw, env) {
+    const o = isObj(raw) ? raw : {};
+    const pos = (v, d) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : d);
+    return {
+        bin: str(o.bin) ?? str(env.SCE_BIN) ?? "sce",
+        timeoutMs: pos(o.timeoutMs, DEFAULT_TIMEOUT_MS),
+        windowMs: typeof o.windowMs === "number" && o.windowMs >= 0 ? o.windowMs : DEFAULT_WINDOW_MS,
+        maxFileBytes: pos(o.maxFileBytes, DEFAULT_MAX_FILE_BYTES),
+    };
+}
+function createTracer(input, rawOptions, partialDeps = {}) {
+    const deps = { ...defaultDeps, ...partialDeps };
+    const opts = optionsFrom(rawOptions, deps.env);
+    const directory = path.resolve(input.directory || process.cwd());
+    const stats = { spawns: 0, envelopes: 0, dropped: 0, failures: 0 };
+    // ---- logging ---------------------------------------------------------
+    const onceKeys = new Set();
+    const log = deps.log ??
+        ((level, message) => {
+            const client = input.client;
+            const fallback = () => {
+                if (level === "warn" || level === "error")
+                    console.error(`[${SERVICE}] ${message}`);
+            };
+            try {
+                const p = client?.app?.log?.({ body: { service: SERVICE, level, message } });
+                if (p && typeof p.catch === "function")
+                    p.catch(fallback);
+                else
+                    fallback();
+            }
+            catch {
+                fallback();
+            }
+        });
+    const safeLog = (level, message) => {
+        try {
+            log(level, message);
+        }
+        catch { }
+    };
+    const warnOnce = (key, message, toast = false) => {
+        if (onceKeys.has(key))
+            return;
+        onceKeys.add(key);
+        safeLog("warn", message);
+        if (toast && !deps.log) {
+            try {
+                const tui = input.client?.tui;
+                tui?.showToast?.({ body: { title: "sce", message, variant: "warning" } })?.catch?.(() => { });
+            }
+            catch { }
+        }
+    };
+    // ---- repository ------------------------------------------------------
+    let rootPromise = null;
+    let rootCheckedAt = 0;
+    const repoRoot = () => {
+        if (rootPromise && (deps.now() - rootCheckedAt < 30_000))
+            return rootPromise;
+        rootCheckedAt = deps.now();
+        const p = git(["rev-parse", "--show-toplevel"], directory).then((r) => {
+            if (r.code !== 0) {
+                warnOnce("no-repo", `${directory} is not in a git repository: file changes are not reported to sce`);
+                return null;
+            }
+            const top = r.stdout.toString().replace(/\r?\n$/, "");
+            return top ? realpathLoose(top) : null;
+        });
+        rootPromise = p;
+        // A found root is final; a failure is retried after a while.
+        p.then((root) => {
+            if (root)
+                rootCheckedAt = Number.POSITIVE_INFINITY;
+        });
+        return p;
+    };
+    const absFrom = (p) => (path.isAbsolute(p) ? path.normalize(p) : path.resolve(directory, p));
+    /** Repo-relative `/` path of an absolute path, or null when outside the repository or inside `.git`. */
+    const relFrom = (root, abs) => {
+        const real = realpathLoose(abs);
+        const rel = path.relative(root, real);
+        if (!rel || rel.startsWith("..") || path.isAbsolute(rel))
+            return null;
+        const parts = rel.split(path.sep);
+        if (parts[0] === ".git")
+            return null;
+        return parts.join("/");
+    };
+    // ---- session bookkeeping ----------------------------------------------
+    let toolVersion;
+    let toolVersionFromCreated = false;
+    const toolParts = new Map(); // sessionID\0callID → tool part
+    const lastAssistant = new Map(); // sessionID → message id
+    const pendingCalls = new Map(); // sessionID\0callID
+    const texts = new Map(); // part id → latest state
+    const sentMessages = new Map(); // message id → JSON last queued
+    const callKey = (sessionID, callID) => `${sessionID}\u0000${callID}`;
+    const remember = (m, k, v, max = 5000) => {
+        m.delete(k);
+        m.set(k, v);
+        while (m.size > max) {
+            const first = m.keys().next();
+            if (first.done)
+                break;
+            m.delete(first.value);
+        }
+    };
+    // ---- pending payloads and the delivery queue --------------------------
+    let pendingMessages = new Map();
+    let pendingParts = new Map();
+    /** Patch parts whose message id is not known yet. */
+    let unresolved = [];
+    let timer = null;
+    const queue = [];
+    let inflight = null;
+    let draining = null;
+    const schedule = () => {
+        if (timer)
+            return;
+        timer = setTimeout(() => {
+            timer = null;
+            try {
+                flushPending(false);
+            }
+            catch (e) {
+                safeLog("error", `flush failed: ${errMessage(e)}`);
+            }
+        }, opts.windowMs);
+        timer.unref?.();
+    };
+    const enqueueMessage = (p) => {
+        const json = JSON.stringify(p);
+        if (sentMessages.get(p.message_id) === json)
+            return;
+        remember(sentMessages, p.message_id, json);
+        pendingMessages.set(p.message_id, p);
+        schedule();
+    };
+    const enqueuePart = (p) => {
+        pendingParts.set(p.part_id, p);
+        schedule();
+    };
+    const buildEnvelopes = (type, items) => {
+        const out = [];
+        let cur = null;
+        let size = 0;
+        for (const item of items) {
+            const n = JSON.stringify(item).length;
+            if (!cur || (size + n > MAX_ENVELOPE_BYTES && cur.payloads.length > 0)) {
+                cur = { type, tool_name: TOOL_NAME, ...(toolVersion ? { tool_version: toolVersion } : {}), cwd: directory, payloads: [] };
+                out.push(cur);
+                size = 200;
+            }
+            cur.payloads.push(item);
+            size += n + 1;
+        }
+        return out;
+    };
+    /** Moves pending payloads into envelopes on the queue; `final` also sends what cannot wait any longer. */
+    const flushPending = (final) => {
+        if (timer) {
+            clearTimeout(timer);
+            timer = null;
+        }
+        resolveUnresolved(final);
+        if (final) {
+            for (const t of texts.values()) {
+                if (!t.ended && t.payload.text && t.sent !== t.payload.text) {
+                    t.sent = t.payload.text;
+                    pendingParts.set(t.payload.part_id, { ...t.payload });
+                }
+            }
+        }
+        const messages = [...pendingMessages.values()];
+        const parts = [...pendingParts.values()];
+        pendingMessages = new Map();
+        pendingParts = new Map();
+        const envelopes = [
+            ...(messages.length ? buildEnvelopes("message.updated", messages) : []),
+            ...(parts.length ? buildEnvelopes("message.part.updated", parts) : []),
+        ];
+        for (const env of envelopes) {
+            queue.push(env);
+            stats.envelopes++;
+        }
+        while (queue.length > MAX_QUEUED_ENVELOPES) {
+            queue.shift();
+            stats.dropped++;
+            warnOnce("queue-full", `more than ${MAX_QUEUED_ENVELOPES} batches are waiting for sce; the oldest are dropped`);
+        }
+        kick();
+    };
+    const kick = () => {
+        if (draining || queue.length === 0)
+            return;
+        draining = drain().finally(() => {
+            draining = null;
+            if (queue.length)
+                kick();
+        });
+    };
+    const drain = async () => {
+        while (queue.length) {
+            const env = queue.shift();
+            inflight = env;
+            try {
+                const res = await deps.spawn(request(env));
+                stats.spawns++;
+                report(res, env);
+            }
+            catch (e) {
+                stats.failures++;
+                safeLog("error", `running ${opts.bin} failed: ${errMessage(e)}`);
+            }
+            finally {
+                inflight = null;
+            }
+        }
+    };
+    const request = (env) => ({
+        bin: opts.bin,
+        args: ["hooks", "conversation-trace"],
+        cwd: directory,
+        input: JSON.stringify(env),
+        timeoutMs: opts.timeoutMs,
+    });
+    const firstLine = (s) => s.split(/\r?\n/).find((l) => l.trim()) ?? "";
+    const report = (res, env) => {
+        if (res.error) {
+            stats.failures++;
+            if (res.error.code === "ENOENT") {
+                warnOnce("missing-sce", `sce not found (${JSON.stringify(opts.bin)}): agent edits are not recorded. Install sce or set SCE_BIN.`, true);
+            }
+            else
+                warnOnce(`spawn:${res.error.code}`, `cannot run ${opts.bin}: ${res.error.message}`);
+            return;
+        }
+        if (res.timedOut) {
+            stats.failures++;
+            warnOnce("timeout", `${opts.bin} hooks conversation-trace did not finish within ${opts.timeoutMs} ms and was killed (${env.payloads.length} ${env.type} event(s) lost)`);
+            return;
+        }
+        if (res.code === 0) {
+            try {
+                const r = JSON.parse(firstLine(res.stdout));
+                if (Array.isArray(r.diagnostics) && r.diagnostics.length)
+                    warnOnce(`diag:${r.diagnostics[0]?.error}`, `sce skipped ${r.diagnostics.length} ${env.type} item(s): ${r.diagnostics[0]?.error}`);
+            }
+            catch { }
+            return;
+        }
+        stats.failures++;
+        const why = firstLine(res.stderr) || `exit ${res.code}`;
+        if (res.code === 3)
+            safeLog("error", `sce refused a ${env.type} envelope (a bug in ${SERVICE}): ${why}`);
+        else
+            warnOnce(`exit:${res.code}`, `${opts.bin} hooks conversation-trace failed (exit ${res.code}${res.signal ? `, ${res.signal}` : ""}): ${why}`);
+    };
+    const flush = async (waitMs = DISPOSE_WAIT_MS) => {
+        try {
+            flushPending(true);
+        }
+        catch (e) {
+            safeLog("error", `flush failed: ${errMessage(e)}`);
+        }
+        const deadline = deps.now() + waitMs;
+        while ((draining || queue.length) && deps.now() < deadline) {
+            const d = draining ?? Promise.resolve();
+            let t;
+            await Promise.race([d, new Promise((r) => (t = setTimeout(r, Math.max(1, deadline - deps.now()))))]);
+            if (t)
+                clearTimeout(t);
+            if (!draining && queue.length)
+                kick();
+        }
+    };
+    /** Last chance at process exit: everything not yet acknowledged, synchronously. Replays are harmless to sce. */
+    const exitFlush = () => {
+        try {
+            flushPending(true);
+            const todo = [...(inflight ? [inflight] : []), ...queue.splice(0)];
+            const deadline = deps.now() + EXIT_WAIT_MS;
+            for (const env of todo) {
+                const left = deadline - deps.now();
+                if (left <= 0)
+                    break;
+                try {
+                    deps.spawnSync({ ...request(env), timeoutMs: Math.min(opts.timeoutMs, left) });
+                }
+                catch { }
+            }
+        }
+        catch { }
+    };
+    const unregisterExit = (() => {
+        try {
+            return deps.onExit(exitFlush);
+        }
+        catch {
+            return () => { };
+        }
+    })();
+    // ---- file changes -------------------------------------------------------
+    const changePayloads = (sessionID, messageID, callID, tool, changes, time) => {
+        const ref = toolParts.get(callKey(sessionID, callID));
+        const base = ref?.partID ?? `${sessionID}:${callID}`;
+        const single = (tool === "edit" || tool === "write" || tool === "multiedit") && changes.length === 1;
+        return changes.map((c, i) => ({
+            session_id: sessionID,
+            message_id: messageID,
+            part_id: single ? base : `${base}:${i}`,
+            part_type: "patch",
+            tool,
+            file_path: c.file_path,
+            ...(c.old_path !== undefined ? { old_path: c.old_path } : {}),
+            ...(c.before !== undefined ? { before: c.before } : {}),
+            ...(c.after !== undefined ? { after: c.after } : {}),
+            status: c.status,
+            time_ms: time,
+        }));
+    };
+    const messageFor = (sessionID, callID, final) => toolParts.get(callKey(sessionID, callID))?.messageID ?? (final ? lastAssistant.get(sessionID) : undefined);
+    const emitChanges = (sessionID, callID, tool, changes) => {
+        if (!changes.length)
+            return;
+        const time = deps.now();
+        const messageID = messageFor(sessionID, callID, false);
+        if (!messageID) {
+            unresolved.push({ sessionID, callID, changes, tool, time });
+            if (unresolved.length > 1000)
+                unresolved.shift();
+            schedule();
+            return;
+        }
+        for (const p of changePayloads(sessionID, messageID, callID, tool, changes, time))
+            enqueuePart(p);
+    };
+    const resolveUnresolved = (final) => {
+        if (!unresolved.length)
+            return;
+        const keep = [];
+        for (const u of unresolved) {
+            const messageID = messageFor(u.sessionID, u.callID, final);
+            if (messageID)
+                for (const p of changePayloads(u.sessionID, messageID, u.callID, u.tool, u.changes, u.time))
+                    pendingParts.set(p.part_id, p);
+            else if (final)
+                safeLog("warn", `no message known for tool call ${u.callID} of ${u.sessionID}; ${u.changes.length} file change(s) not reported`);
+            else
+                keep.push(u);
+        }
+        unresolved = keep;
+    };
+    const snapshotFiles = async (absPaths) => {
+        const files = new Map();
+        for (const abs of absPaths)
+            files.set(abs, await readFileState(abs, opts.maxFileBytes));
+        return files;
+    };
+    const gitStatus = async (root) => {
+        const r = await git(["status", "--porcelain=v2", "-z", "--branch", "--no-renames", "--untracked-files=all", "--ignore-submodules=all"], root);
+        if (r.code !== 0) {
+            warnOnce("git-status", `git status failed in ${root}: ${firstLine(r.stderr)}; bash changes are not reported`);
+            return null;
+        }
+        return parseStatusV2(r.stdout.toString("utf8"));
+    };
+    const snapshotTree = async () => {
+        const root = await repoRoot();
+        if (!root)
+            return undefined;
+        const status = await gitStatus(root);
+        if (!status)
+            return undefined;
+        const dirty = new Map();
+        let budget = MAX_TREE_SNAPSHOT_BYTES;
+        for (const e of status.entries.slice(0, MAX_TREE_FILES)) {
+            const abs = path.join(root, e.path);
+            if (budget > 0) {
+                const st = await readFileState(abs, opts.maxFileBytes);
+                if (st.kind === "text")
+                    budget -= Buffer.byteLength(st.text);
+                dirty.set(e.path, st);
+            }
+            else
+                dirty.set(e.path, { kind: "sig", sig: await statSig(abs) });
+        }
+        return { root, head: status.head, dirty };
+    };
+    /** Contents of `<head>:<path>` for several paths (one `git cat-file --batch`). */
+    const headBlobs = async (root, head, paths) => {
+        const out = new Map();
+        const asked = paths.filter((p) => !p.includes("\n"));
+        if (!asked.length)
+            return out;
+        const r = await git(["cat-file", "--batch"], root, asked.map((p) => `${head}:${p}\n`).join(""));
+        if (r.code !== 0)
+            return out;
+        const buf = r.stdout;
+        let pos = 0;
+        for (const p of asked) {
+            const nl = buf.indexOf(10, pos);
+            if (nl < 0)
+                break;
+            const header = buf.subarray(pos, nl).toString();
+            pos = nl + 1;
+            const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+            if (!m) {
+                out.set(p, { kind: "missing" });
+                continue;
+            }
+            const size = Number(m[2]);
+            const body = buf.subarray(pos, pos + size);
+            pos += size + 1;
+            if (m[1] !== "blob")
+                out.set(p, { kind: "skip", reason: m[1] });
+            else if (size > opts.maxFileBytes)
+                out.set(p, { kind: "skip", reason: "too big" });
+            else {
+                const text = decodeText(body);
+                out.set(p, text === null ? { kind: "skip", reason: "binary" } : { kind: "text", text });
+            }
+        }
+        return out;
+    };
+    /** True when `to` is `from` plus a few commits (the command committed), not a checkout or a pull. */
+    const committedOnTop = async (root, from, to) => {
+        const r = await git(["rev-list", "--count", "--ancestry-path", `${from}..${to}`], root);
+        const n = Number(r.stdout.toString().trim());
+        if (r.code !== 0 || !(n >= 1 && n <= 5))
+            return false;
+        return (await git(["merge-base", "--is-ancestor", from, to], root)).code === 0;
+    };
+    const treeChanges = async (snap) => {
+        const status = await gitStatus(snap.root);
+        if (!status)
+            return [];
+        const candidates = new Set(snap.dirty.keys());
+        for (const e of status.entries) {
+            if (candidates.size >= MAX_TREE_FILES)
+                break;
+            candidates.add(e.path);
+        }
+        if (snap.head && status.head && status.head !== snap.head && (await committedOnTop(snap.root, snap.head, status.head))) {
+            // The command committed: the files it changed may be clean again.
+            const r = await git(["diff", "--name-only", "-z", "--no-renames", snap.head, status.head, "--"], snap.root);
+            if (r.code === 0)
+                for (const p of r.stdout.toString("utf8").split("\0")) {
+                    if (candidates.size >= MAX_TREE_FILES)
+                        break;
+                    if (p)
+                        candidates.add(p);
+                }
+        }
+        // Paths clean before the call: their content then was HEAD's (or nothing).
+        const cleanBefore = [...candidates].filter((p) => !snap.dirty.has(p));
+        const fromHead = snap.head ? await headBlobs(snap.root, snap.head, cleanBefore) : new Map();
+        const changes = [];
+        for (const p of [...candidates].sort()) {
+            const abs = path.join(snap.root, p);
+            const before = snap.dirty.get(p) ?? fromHead.get(p) ?? { kind: "missing" };
+            if (before.kind === "sig" && (await statSig(abs)) === before.sig)
+                continue;
+            const after = await readFileState(abs, opts.maxFileBytes);
+            const c = diffStates(p, before, after);
+            if (c)
+                changes.push(c);
+        }
+        return pairRenames(changes);
+    };
+    const fileChanges = async (root, call, metadata) => {
+        const files = call.files ?? new Map();
+        const handled = new Set();
+        const changes = [];
+        const moves = [...(call.moves ?? [])].map((m) => ({ from: absFrom(m.from), to: absFrom(m.to) }));
+        // apply_patch metadata names the files too (and moves as type "move" with movePath).
+        if (isObj(metadata) && Array.isArray(metadata.files)) {
+            for (const f of metadata.files) {
+                if (!isObj(f))
+                    continue;
+                const fp = str(f.filePath);
+                const mp = str(f.movePath);
+                if (fp && mp && !moves.some((m) => m.from === absFrom(fp)))
+                    moves.push({ from: absFrom(fp), to: absFrom(mp) });
+                for (const p of [fp, mp])
+                    if (p && !files.has(absFrom(p)))
+                        files.set(absFrom(p), { kind: "missing" });
+            }
+        }
+        for (const m of moves) {
+            const fromRel = relFrom(root, m.from);
+            const toRel = relFrom(root, m.to);
+            const before = files.get(m.from) ?? { kind: "missing" };
+            const after = await readFileState(m.to, opts.maxFileBytes);
+            handled.add(m.from);
+            handled.add(m.to);
+            if (!toRel)
+                continue;
+            if (!fromRel) {
+                const c = diffStates(toRel, { kind: "missing" }, after);
+                if (c)
+                    changes.push(c);
+                continue;
+            }
+            if (before.kind !== "text" || after.kind !== "text")
+                continue;
+            const fromAfter = await readFileState(m.from, opts.maxFileBytes);
+            if (fromAfter.kind !== "missing") {
+                // Not actually moved: report both files as they are.
+                handled.delete(m.from);
+                handled.delete(m.to);
+                continue;
+            }
+            changes.push({ file_path: toRel, old_path: fromRel, status: "renamed", before: before.text, after: after.text });
+        }
+        for (const [abs, before] of files) {
+            if (handled.has(abs))
+                continue;
+            const rel = relFrom(root, abs);
+            if (!rel)
+                continue;
+            const after = await readFileState(abs, opts.maxFileBytes);
+            const c = diffStates(rel, before, after);
+            if (c)
+                changes.push(c);
+        }
+        return changes;
+    };
+    const finalize = async (sessionID, callID, metadata) => {
+        const key = callKey(sessionID, callID);
+        const call = pendingCalls.get(key);
+        if (!call || call.finalized)
+            return;
+        call.finalized = true;
+        pendingCalls.delete(key);
+        const root = await repoRoot();
+        if (!root)
+            return;
+        const changes = call.tree ? await treeChanges(call.tree) : await fileChanges(root, call, metadata);
+        emitChanges(sessionID, callID, call.tool, changes);
+    };
+    const beforeTool = async (tool, sessionID, callID, args) => {
+        const a = isObj(args) ? args : {};
+        const call = { tool, sessionID, callID, created: deps.now() };
+        if (tool === "bash") {
+            call.tree = await snapshotTree();
+            if (!call.tree)
+                return;
+        }
+        else if (tool === "apply_patch" || tool === "patch") {
+            const text = str(a.patchText) ?? str(a.patch) ?? str(a.input);
+            if (!text)
+                return;
+            const parsed = parsePatchTextFiles(text);
+            call.moves = parsed.moves;
+            call.files = await snapshotFiles(parsed.paths.map(absFrom));
+        }
+        else {
+            const fp = str(a.filePath) ?? str(a.file_path) ?? str(a.path);
+            if (!fp || !(tool === "edit" || tool === "write" || tool === "multiedit"))
+                return;
+            call.files = await snapshotFiles([absFrom(fp)]);
+        }
+        remember(pendingCalls, callKey(sessionID, callID), call, MAX_PENDING_CALLS);
+    };
+    // ---- events ---------------------------------------------------------------
+    const onMessageUpdated = (props) => {
+        const info = isObj(props.info) ? props.info : undefined;
+        if (!info)
+            return;
+        const sessionID = str(info.sessionID) ?? str(props.sessionID);
+        const messageID = str(info.id);
+        const role = info.role;
+        const time = isObj(info.time) ? info.time : {};
+        const created = ms(time.created);
+        if (!sessionID || !messageID || (role !== "user" && role !== "assistant") || created === undefined)
+            return;
+        const p = { session_id: sessionID, message_id: messageID, role, time_created_ms: created };
+        if (role === "assistant") {
+            const provider = str(info.providerID);
+            const model = str(info.modelID);
+            if (provider && model)
+                p.model_id = `${provider}/${model}`.slice(0, 250);
+            remember(lastAssistant, sessionID, messageID, 1000);
+        }
+        const completed = ms(time.completed);
+        if (completed !== undefined)
+            p.time_completed_ms = completed;
+        const parent = str(info.parentID);
+        if (parent)
+            p.parent_id = parent;
+        enqueueMessage(p);
+    };
+    const onPartUpdated = (props, eventTime) => {
+        const part = isObj(props.part) ? props.part : undefined;
+        if (!part)
+            return;
+        const sessionID = str(part.sessionID) ?? str(props.sessionID);
+        const messageID = str(part.messageID);
+        const partID = str(part.id);
+        if (!sessionID || !messageID || !partID)
+            return;
+        const type = part.type;
+        if (type === "tool") {
+            const callID = str(part.callID);
+            if (!callID)
+                return;
+            remember(toolParts, callKey(sessionID, callID), { partID, messageID }, 5000);
+            const state = isObj(part.state) ? part.state : {};
+            if (state.status === "error" || state.status === "completed") {
+                // tool.execute.after does not run for a failed tool: look at the files anyway
+                // (a no-op when the after hook already handled the call).
+                if (pendingCalls.has(callKey(sessionID, callID)))
+                    finalize(sessionID, callID, state.metadata).catch((e) => safeLog("error", `finalize: ${errMessage(e)}`));
+            }
+            if (unresolved.length)
+                resolveUnresolved(false);
+            return;
+        }
+        if (type !== "text" && type !== "reasoning")
+            return;
+        const text = typeof part.text === "string" ? part.text : "";
+        const time = isObj(part.time) ? part.time : undefined;
+        const end = time ? ms(time.end) : undefined;
+        const timeMs = end ?? (time ? ms(time.start) : undefined) ?? eventTime ?? deps.now();
+        const payload = { session_id: sessionID, message_id: messageID, part_id: partID, part_type: type, text, time_ms: timeMs };
+        // Complete when it has ended, or carries no time at all (user and synthetic parts are sent whole).
+        const ended = end !== undefined || time === undefined;
+        const prev = texts.get(partID);
+        const state = { payload, ended, sent: prev?.sent };
+        remember(texts, partID, state, 2000);
+        if (ended && text && state.sent !== text) {
+            state.sent = text;
+            enqueuePart({ ...payload });
+        }
+    };
+    const onPartDelta = (props) => {
+        const partID = str(props.partID);
+        const delta = props.delta;
+        if (!partID || typeof delta !== "string" || (props.field !== undefined && props.field !== "text"))
+            return;
+        const t = texts.get(partID);
+        if (t && !t.ended)
+            t.payload.text += delta;
+    };
+    const onEvent = (event) => {
+        if (!isObj(event))
+            return;
+        const type = event.type;
+        const props = isObj(event.properties) ? event.properties : {};
+        switch (type) {
+            case "message.updated":
+                return onMessageUpdated(props);
+            case "message.part.updated":
+                return onPartUpdated(props, ms(props.time));
+            case "message.part.delta":
+                return onPartDelta(props);
+            case "session.created":
+            case "session.updated": {
+                const info = isObj(props.info) ? props.info : {};
+                const v = str(info.version);
+                // The running version: a session created now says it best.
+                if (v && (type === "session.created" || !toolVersionFromCreated)) {
+                    toolVersion = v;
+                    toolVersionFromCreated ||= type === "session.created";
+                }
+                return;
+            }
+            case "session.idle":
+                return flushPending(true);
+            case "session.status": {
+                if (isObj(props.status) && props.status.type === "idle")
+                    flushPending(true);
+                return;
+            }
+            case "server.instance.disposed":
+                return flushPending(true);
+        }
+    };
+    const guard = (name, fn) => async (...a) => {
+        try {
+            await fn(...a);
+        }
+        catch (e) {
+            safeLog("error", `${name}: ${errMessage(e)}`);
+        }
+    };
+    const hooks = {
+        event: guard("event", ({ event }) => onEvent(event)),
+        "tool.execute.before": guard("tool.execute.before", (inp, out) => beforeTool(inp.tool, inp.sessionID, inp.callID, out?.args)),
+        "tool.execute.after": guard("tool.execute.after", (inp, out) => finalize(inp.sessionID, inp.callID, out?.metadata)),
+        dispose: guard("dispose", async () => {
+            await flush();
+            unregisterExit();
+        }),
+    };
+    return { hooks, flush, stats };
+}
+const plugin = async (input, options) => {
+    try {
+        return createTracer(input, options).hooks;
+    }
+    catch (e) {
+        console.error(`[${SERVICE}] disabled: ${errMessage(e)}`);
+        return {};
+    }
+};
+/**
+ * The OpenCode plugin — the module's only runtime export, because OpenCode calls
+ * every exported function of a plugin module as a plugin. `withDeps` builds a
+ * tracer with replaced dependencies and `internals` exposes the pure helpers (tests).
+ */
+export const SceAgentTrace = Object.assign(plugin, {
+    withDeps: createTracer,
+    internals: { decodeText, parsePatchTextFiles, parseStatusV2, diffStates, pairRenames },
+});
