@@ -669,8 +669,12 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     return out
   }
 
-  /** Moves pending payloads into envelopes on the queue; `final` also sends what cannot wait any longer. */
-  const flushPending = (final: boolean) => {
+  /**
+   * Moves pending payloads into envelopes on the queue. `final` (a session id going
+   * idle, or "*" for all at dispose/exit) also sends what cannot wait any longer:
+   * text cut off mid-stream, and file changes whose tool part was never seen.
+   */
+  const flushPending = (final: string | false, send = true) => {
     if (timer) {
       clearTimeout(timer)
       timer = null
@@ -678,6 +682,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     resolveUnresolved(final)
     if (final) {
       for (const t of texts.values()) {
+        if (final !== "*" && t.payload.session_id !== final) continue
         if (!t.ended && t.payload.text && t.sent !== t.payload.text) {
           t.sent = t.payload.text
           pendingParts.set(t.payload.part_id, { ...t.payload })
@@ -701,7 +706,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
       stats.dropped++
       warnOnce("queue-full", `more than ${MAX_QUEUED_ENVELOPES} batches are waiting for sce; the oldest are dropped`)
     }
-    kick()
+    if (send) kick()
   }
 
   const kick = () => {
@@ -753,7 +758,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     }
     if (res.timedOut) {
       stats.failures++
-      warnOnce("timeout", `${opts.bin} hooks conversation-trace did not finish within ${opts.timeoutMs} ms and was killed (${env.payloads.length} ${env.type} event(s) lost)`)
+      warnOnce("timeout", `${opts.bin} hooks conversation-trace did not finish within ${opts.timeoutMs} ms and was killed (${env.payloads.length} ${env.type} event(s) may be lost)`)
       return
     }
     if (res.code === 0) {
@@ -772,7 +777,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
 
   const flush = async (waitMs = DISPOSE_WAIT_MS) => {
     try {
-      flushPending(true)
+      flushPending("*")
     } catch (e) {
       safeLog("error", `flush failed: ${errMessage(e)}`)
     }
@@ -789,7 +794,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
   /** Last chance at process exit: everything not yet acknowledged, synchronously. Replays are harmless to sce. */
   const exitFlush = () => {
     try {
-      flushPending(true)
+      flushPending("*", false)
       const todo = [...(inflight ? [inflight] : []), ...queue.splice(0)]
       const deadline = deps.now() + EXIT_WAIT_MS
       for (const env of todo) {
@@ -845,13 +850,14 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     for (const p of changePayloads(sessionID, messageID, callID, tool, changes, time)) enqueuePart(p)
   }
 
-  const resolveUnresolved = (final: boolean) => {
+  const resolveUnresolved = (final: string | false) => {
     if (!unresolved.length) return
     const keep: typeof unresolved = []
     for (const u of unresolved) {
-      const messageID = messageFor(u.sessionID, u.callID, final)
+      const last = final === "*" || final === u.sessionID
+      const messageID = messageFor(u.sessionID, u.callID, last)
       if (messageID) for (const p of changePayloads(u.sessionID, messageID, u.callID, u.tool, u.changes, u.time)) pendingParts.set(p.part_id, p)
-      else if (final) safeLog("warn", `no message known for tool call ${u.callID} of ${u.sessionID}; ${u.changes.length} file change(s) not reported`)
+      else if (last) safeLog("warn", `no message known for tool call ${u.callID} of ${u.sessionID}; ${u.changes.length} file change(s) not reported`)
       else keep.push(u)
     }
     unresolved = keep
@@ -1090,6 +1096,8 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
       return
     }
     if (type !== "text" && type !== "reasoning") return
+    // OpenCode's own text (file attachments, tool notes): neither the person's nor the model's words.
+    if (part.synthetic === true || part.ignored === true) return
     const text = typeof part.text === "string" ? part.text : ""
     const time = isObj(part.time) ? part.time : undefined
     const end = time ? ms(time.end) : undefined
@@ -1137,13 +1145,13 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
         return
       }
       case "session.idle":
-        return flushPending(true)
+        return flushPending(str(props.sessionID) ?? "*")
       case "session.status": {
-        if (isObj(props.status) && props.status.type === "idle") flushPending(true)
+        if (isObj(props.status) && props.status.type === "idle") flushPending(str(props.sessionID) ?? "*")
         return
       }
       case "server.instance.disposed":
-        return flushPending(true)
+        return flushPending("*")
     }
   }
 
@@ -1156,16 +1164,20 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
       }
     }
 
+  type ToolInput = { tool?: unknown; sessionID?: unknown; callID?: unknown } | undefined
   const hooks: Hooks = {
-    event: guard("event", ({ event }: { event: unknown }) => onEvent(event)),
-    "tool.execute.before": guard("tool.execute.before", (inp: { tool: string; sessionID: string; callID: string }, out: { args: unknown }) =>
-      beforeTool(inp.tool, inp.sessionID, inp.callID, out?.args),
-    ),
-    "tool.execute.after": guard(
-      "tool.execute.after",
-      (inp: { tool: string; sessionID: string; callID: string; args: unknown }, out: { metadata: unknown } | undefined) =>
-        finalize(inp.sessionID, inp.callID, out?.metadata),
-    ),
+    event: guard("event", (arg: { event?: unknown } | undefined) => onEvent(arg?.event)),
+    "tool.execute.before": guard("tool.execute.before", (inp: ToolInput, out: { args?: unknown } | undefined) => {
+      const tool = str(inp?.tool)
+      const sessionID = str(inp?.sessionID)
+      const callID = str(inp?.callID)
+      return tool && sessionID && callID ? beforeTool(tool, sessionID, callID, out?.args) : undefined
+    }),
+    "tool.execute.after": guard("tool.execute.after", (inp: ToolInput, out: { metadata?: unknown } | undefined) => {
+      const sessionID = str(inp?.sessionID)
+      const callID = str(inp?.callID)
+      return sessionID && callID ? finalize(sessionID, callID, out?.metadata) : undefined
+    }),
     dispose: guard("dispose", async () => {
       await flush()
       unregisterExit()
