@@ -418,3 +418,22 @@ fn non_utf8_file_names_do_not_break_the_hook() {
     assert_eq!(counts(&record), (0, 0, 1, 0));
     assert!(record["files"][0]["path"].as_str().unwrap().starts_with("bad"));
 }
+
+#[test]
+fn rule7_an_agent_rename_before_the_first_commit_keeps_the_lines() {
+    let repo = TestRepo::with_hook();
+    repo.write("seed.txt", "seed\n");
+    commit(&repo, "base");
+    let agent = Agent::new(&repo, "ses_A", MODEL_A);
+    agent.write("a.py", "one\ntwo\nthree\n");
+    std::fs::rename(repo.root.join("a.py"), repo.root.join("b.py")).unwrap();
+    repo.write("b.py", "one\nTWO\nthree\n");
+    agent.report(json!({"file_path": "b.py", "old_path": "a.py", "status": "renamed", "tool": "apply_patch",
+                        "before": "one\ntwo\nthree\n", "after": "one\nTWO\nthree\n"}));
+    let record = commit(&repo, "renamed by the agent");
+    assert_eq!(classes(&record, &repo, "b.py"), vec!["ai:ses_A"; 3]);
+    // The old name starts clean if it comes back.
+    repo.write("a.py", "one\n");
+    let record = commit(&repo, "a person reuses the old name");
+    assert_eq!(classes(&record, &repo, "a.py"), v(&["unknown"]));
+}

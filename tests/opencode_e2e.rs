@@ -11,8 +11,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{counts, line_classes, TestRepo};
-use serde_json::{json, Value};
+use common::{TestRepo, counts, line_classes};
+use serde_json::{Value, json};
 
 const OPENCODE_VERSION: &str = "1.18.33";
 
@@ -142,13 +142,9 @@ fn a_real_opencode_session_is_attributed_line_by_line() {
     );
     assert_eq!(classes(&record, &repo, "src/human.py"), ["-", &ai].map(String::from));
     assert_eq!(classes(&record, &repo, "src/extra.py"), [&ai, &ai].map(String::from));
-    let conversation = record["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == "src/hello.py")
-        .unwrap()["conversations"][0]
-        .clone();
+    let conversation =
+        record["files"].as_array().unwrap().iter().find(|f| f["path"] == "src/hello.py").unwrap()["conversations"][0]
+            .clone();
     assert_eq!(conversation["contributor"]["model_id"], "fake/fake-model");
     assert_eq!(conversation["url"], format!("urn:sce:session:{session}"));
     assert_eq!(record["tool"]["name"], "opencode");

@@ -203,6 +203,8 @@ fn now_ms(now: time::OffsetDateTime) -> i64 {
 }
 
 /// Loads the stored views of `wanted` paths and advances each by its new edits.
+/// Paths the agents renamed into a wanted path are loaded too, so that a file
+/// created and renamed before any commit keeps its lines.
 fn load_views(
     repo: &Repo,
     store: &Store,
@@ -211,42 +213,50 @@ fn load_views(
     wanted: &BTreeSet<String>,
     state_paths: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, WorkingView>, PostCommitError> {
-    let with_state: Vec<String> = wanted.iter().filter(|p| state_paths.contains(*p)).cloned().collect();
+    let mut wanted = wanted.clone();
     let mut views: BTreeMap<String, WorkingView> = BTreeMap::new();
-    for row in store.file_states(worktree, &with_state)? {
-        let view: FileView = serde_json::from_str(&row.state).map_err(|e| PostCommitError::BadView(e.to_string()))?;
-        views.insert(row.path, WorkingView { view, last_seq: row.last_seq, changed: false, skipped_hunks: 0 });
-    }
-    let cursors: Vec<(String, i64)> =
-        wanted.iter().map(|p| (p.clone(), views.get(p).map_or(0, |v| v.last_seq))).collect();
-    let edits = store.edits_for_paths(worktree, &cursors)?;
+    let edits = loop {
+        let unloaded: Vec<String> =
+            wanted.iter().filter(|p| state_paths.contains(*p) && !views.contains_key(*p)).cloned().collect();
+        for row in store.file_states(worktree, &unloaded)? {
+            let view: FileView =
+                serde_json::from_str(&row.state).map_err(|e| PostCommitError::BadView(e.to_string()))?;
+            views.insert(row.path, WorkingView { view, last_seq: row.last_seq, changed: false, skipped_hunks: 0 });
+        }
+        let cursors: Vec<(String, i64)> =
+            wanted.iter().map(|p| (p.clone(), views.get(p).map_or(0, |v| v.last_seq))).collect();
+        let edits = store.edits_for_paths(worktree, &cursors)?;
+        let sources: Vec<String> =
+            edits.iter().filter_map(|e| e.old_path.clone()).filter(|p| !wanted.contains(p)).collect();
+        if sources.is_empty() {
+            break edits;
+        }
+        wanted.extend(sources);
+    };
     for edit in edits {
+        if let Some(old) = edit.old_path.as_ref().filter(|old| **old != edit.file_path)
+            && let Some(mut moved) = views.remove(old)
+        {
+            // The old path keeps an empty view so its folded-in edits are not replayed.
+            let left =
+                WorkingView { view: FileView::default(), last_seq: moved.last_seq, changed: true, skipped_hunks: 0 };
+            views.insert(old.clone(), left);
+            moved.changed = true;
+            views.insert(edit.file_path.clone(), moved);
+        }
         let working = match views.get_mut(&edit.file_path) {
             Some(working) => working,
-            None => {
-                let base = base_view(repo, parent, &edit, &mut views);
-                views.entry(edit.file_path.clone()).or_insert(base)
-            }
+            None => views.entry(edit.file_path.clone()).or_insert(base_view(repo, parent, &edit.file_path)),
         };
         apply_edit(working, &edit);
     }
     Ok(views)
 }
 
-/// The view a file starts from when sce first sees an agent edit of it: the
-/// view of the path it was renamed from, else its content in the parent commit.
-fn base_view(
-    repo: &Repo,
-    parent: &Option<gix::ObjectId>,
-    edit: &StoredEdit,
-    views: &mut BTreeMap<String, WorkingView>,
-) -> WorkingView {
-    if let Some(old) = &edit.old_path
-        && let Some(moved) = views.remove(old)
-    {
-        return moved;
-    }
-    let content = parent.and_then(|p| repo.blob_at(p, &edit.file_path).ok().flatten()).unwrap_or_default();
+/// The view a file starts from when sce first sees an agent edit of it: its
+/// content in the parent commit, no line owned.
+fn base_view(repo: &Repo, parent: &Option<gix::ObjectId>, path: &str) -> WorkingView {
+    let content = parent.and_then(|p| repo.blob_at(p, path).ok().flatten()).unwrap_or_default();
     WorkingView {
         view: FileView::unowned(&String::from_utf8_lossy(&content)),
         last_seq: 0,

@@ -416,7 +416,6 @@ interface PendingCall {
   tool: string
   sessionID: string
   callID: string
-  created: number
   /** edit/write/apply_patch: absolute path → state before the call. */
   files?: Map<string, FileState>
   moves?: Array<{ from: string; to: string }>
@@ -570,7 +569,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     rootCheckedAt = deps.now()
     const p: Promise<string | null> = git(["rev-parse", "--show-toplevel"], directory).then((r) => {
       if (r.code !== 0) {
-        warnOnce("no-repo", `${directory} is not in a git repository: file changes are not reported to sce`)
+        warnOnce("no-repo", `${directory} is not in a git repository: nothing is reported to sce`)
         return null
       }
       const top = r.stdout.toString().replace(/\r?\n$/, "")
@@ -719,6 +718,12 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
 
   const drain = async () => {
     while (queue.length) {
+      // Outside a git repository sce can store nothing (exit 6): do not run it at all.
+      if (!(await repoRoot())) {
+        stats.dropped += queue.length
+        queue.length = 0
+        break
+      }
       const env = queue.shift()!
       inflight = env
       try {
@@ -980,7 +985,9 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
         const fp = str(f.filePath)
         const mp = str(f.movePath)
         if (fp && mp && !moves.some((m) => m.from === absFrom(fp))) moves.push({ from: absFrom(fp), to: absFrom(mp) })
-        for (const p of [fp, mp]) if (p && !files.has(absFrom(p))) files.set(absFrom(p), { kind: "missing" })
+        // A file the patch text did not name: its content before is unknown unless it is new.
+        const unknown: FileState = f.type === "add" ? { kind: "missing" } : { kind: "sig", sig: "" }
+        for (const p of [fp, mp]) if (p && !files.has(absFrom(p))) files.set(absFrom(p), unknown)
       }
     }
     for (const m of moves) {
@@ -1031,7 +1038,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
 
   const beforeTool = async (tool: string, sessionID: string, callID: string, args: unknown) => {
     const a = isObj(args) ? args : {}
-    const call: PendingCall = { tool, sessionID, callID, created: deps.now() }
+    const call: PendingCall = { tool, sessionID, callID }
     if (tool === "bash") {
       call.tree = await snapshotTree()
       if (!call.tree) return

@@ -187,3 +187,12 @@ export function sessionOf(recs: Recorded[]): string {
   const e = recs.find((r) => r.kind === "event" && r.data.type === "session.created")
   return e!.data.properties.info.id
 }
+
+/** Polls `cond` until it holds (or fails after `ms`). */
+export async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting")
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}

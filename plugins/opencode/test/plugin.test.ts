@@ -1,11 +1,11 @@
 // Behaviour of the plugin on synthetic inputs: parsing helpers, file rules,
 // streaming text, delivery (missing sce, timeout, exit), robustness.
 import assert from "node:assert/strict"
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { describe, test } from "node:test"
 import { SceAgentTrace } from "../sce-agent-trace.js"
-import { fakeSce, git, makeRepo, patches, payloads, removeRepo, tracerFor } from "./harness.js"
+import { fakeSce, git, makeRepo, patches, payloads, removeRepo, tracerFor, waitFor } from "./harness.js"
 
 const { decodeText, parsePatchTextFiles, parseStatusV2, diffStates, pairRenames } = SceAgentTrace.internals
 
@@ -215,7 +215,7 @@ describe("file changes", () => {
           properties: { sessionID: S, part: { id: "prt_e1", messageID: M, sessionID: S, type: "tool", tool: "edit", callID: "e1", state: { status: "error", error: "boom" } } },
         },
       ])
-      await new Promise((r) => setTimeout(r, 50))
+      await waitFor(() => tracer.stats.envelopes > 1) // the message, then the change
       await tracer.flush()
       assert.deepEqual(
         patches(sce.envelopes()).map((p) => [p.part_id, p.file_path, p.after]),
@@ -376,6 +376,25 @@ describe("delivery", () => {
     }
   })
 
+  test("outside a git repository sce is not run, and that is said once", async () => {
+    const proj = makeRepo()
+    try {
+      const plain = join(dirname(proj), "plain")
+      mkdirSync(plain)
+      const { tracer, sce, logs } = tracerFor(plain, { windowMs: 1 })
+      for (let i = 0; i < 3; i++) {
+        await send(tracer, [message(`msg_${i}`)])
+        await tracer.flush()
+      }
+      await toolCall(tracer, "write", "c1", { filePath: join(plain, "x.txt") }, () => writeFileSync(join(plain, "x.txt"), "x\n"))
+      await tracer.flush()
+      assert.equal(sce.requests.length, 0)
+      assert.deepEqual(logs.map((l) => l.message), [`${plain} is not in a git repository: nothing is reported to sce`])
+    } finally {
+      removeRepo(proj)
+    }
+  })
+
   test("big batches are split into several envelopes", async () => {
     const proj = makeRepo()
     try {
@@ -428,7 +447,7 @@ echo '{"attempted":1,"persisted":1,"skipped":0,"spooled":0,"diagnostics":[]}'
       const { tracer, logs } = tracerFor(proj, { timeoutMs: 300, windowMs: 1 }, { env: { SCE_BIN: bin } }, true)
       const started = Date.now()
       await send(tracer, [message("msg_lost")])
-      await new Promise((r) => setTimeout(r, 20))
+      await waitFor(() => existsSync(join(dir, "hung-once"))) // the first sce hangs now
       await send(tracer, [message("msg_kept")])
       await tracer.flush()
       assert.ok(Date.now() - started < 5000, "the hung sce was not killed")
@@ -449,8 +468,7 @@ echo '{"attempted":1,"persisted":1,"skipped":0,"spooled":0,"diagnostics":[]}'
       const sync = fakeSce()
       const a = tracerFor(proj, { windowMs: 1 }, { spawn: slow.spawn, spawnSync: sync.spawnSync })
       await send(a.tracer, [message("msg_inflight")])
-      await new Promise((r) => setTimeout(r, 30)) // its spawn is running now
-      assert.equal(slow.requests.length, 1)
+      await waitFor(() => slow.requests.length === 1) // its spawn is running now
       const b = tracerFor(proj, { windowMs: 60_000 })
       await send(b.tracer, [message("msg_pending")]) // waits for its window
       assert.equal(a.exitHandlers.length, 1)

@@ -63,12 +63,8 @@ describe("with the real sce", { skip }, () => {
     assert.deepEqual(lines["README.md"], [`1-2 ${ai}`, `4-4 ${ai}`, "5-5 unknown"])
   })
 
-  test(
-    "a file the agent created and then moved keeps its ai lines",
-    { todo: "sce: a rename edit whose old_path was never committed starts from an empty view (see README)" },
-    async () => {
-      const { session, lines } = await traceOf("opencode-1.18.33-apply-patch-codex.json")
-      assert.deepEqual(lines["src/main.py"], [`1-5 ai fake/gpt-5.1-codex urn:sce:session:${session}`])
-    },
-  )
+  test("a file the agent created and then moved keeps its ai lines", async () => {
+    const { session, lines } = await traceOf("opencode-1.18.33-apply-patch-codex.json")
+    assert.deepEqual(lines["src/main.py"], [`1-5 ai fake/gpt-5.1-codex urn:sce:session:${session}`])
+  })
 })

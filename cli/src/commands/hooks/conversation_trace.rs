@@ -19,7 +19,7 @@ use crate::store::StorePaths;
 /// "payloads": [...], "tool_name"?, "tool_version"?, "cwd"?}. Prints one JSON line:
 /// {"attempted","persisted","skipped","spooled","diagnostics"}. Exit 0 when the envelope
 /// was understood (even with skipped items), 3 when it is invalid, 4 when its events
-/// could be neither stored nor spooled.
+/// could be neither stored nor spooled, 6 when the directory is not in a git repository.
 #[derive(Debug, Args)]
 pub struct ConversationTraceArgs {
     /// The repository the agent works in (overrides the envelope's `cwd` and the current directory).
