@@ -10,6 +10,7 @@ mod paths;
 mod records;
 mod retry;
 mod spool;
+mod turn;
 
 use std::path::PathBuf;
 
@@ -95,6 +96,9 @@ pub struct Store {
     conn: turso::Connection,
     paths: StorePaths,
     retry: DatabaseRetry,
+    // Declared last so it is released last: the next process's turn starts only
+    // once this one's DB handles are closed.
+    _turn: std::fs::File,
 }
 
 /// Runs a turso future to completion; turso is runtime-agnostic and its I/O is synchronous underneath.
@@ -107,10 +111,24 @@ impl Store {
     /// the `connection_open` policy, and applies pending migrations.
     pub fn open(paths: &StorePaths, retry: &DatabaseRetry) -> Result<Store, StoreError> {
         paths.ensure_dir().map_err(|source| StoreError::CreateDir { path: paths.dir.clone(), source })?;
+        let turn =
+            turn::wait_for_turn(&paths.db_lock, std::time::Duration::from_millis(retry.connection_open.timeout_ms))
+                .map_err(|e| match e {
+                    turn::TurnError::TimedOut => StoreError::Unavailable {
+                        path: paths.db.clone(),
+                        attempts: 1,
+                        elapsed_ms: u128::from(retry.connection_open.timeout_ms),
+                        last: turso::Error::Busy("another sce process kept its turn at the database".into()),
+                    },
+                    turn::TurnError::Io(source) => StoreError::CreateDir { path: paths.db_lock.clone(), source },
+                })?;
         let db_path = paths.db.to_string_lossy().into_owned();
+        // Other programs that open the DB do not take turns: retry the open for them.
         let (db, conn) = with_retry(&retry.connection_open, || {
             let db = block(turso::Builder::new_local(&db_path).build())?;
             let conn = db.connect()?;
+            // Temporary tables stay in memory: a temp file costs a directory and two fsyncs per process.
+            block(conn.execute("PRAGMA temp_store = MEMORY", ()))?;
             // The lock may only show on first access: touch the DB inside the retry.
             block(conn.query("PRAGMA user_version", ()))?;
             Ok((db, conn))
@@ -118,7 +136,7 @@ impl Store {
         .map_err(|gave_up| StoreError::from_gave_up(&paths.db, gave_up))?;
         #[cfg(unix)]
         restrict_permissions(&paths.db);
-        let store = Store { _db: db, conn, paths: paths.clone(), retry: *retry };
+        let store = Store { _db: db, conn, paths: paths.clone(), retry: *retry, _turn: turn };
         store.migrate()?;
         Ok(store)
     }

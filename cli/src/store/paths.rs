@@ -13,6 +13,8 @@ pub struct StorePaths {
     pub spool: PathBuf,
     /// Guards the spool between appenders and the drainer.
     pub spool_lock: PathBuf,
+    /// sce processes queue on this lock to take turns at the DB.
+    pub db_lock: PathBuf,
     /// What `sce setup` recorded: the HEAD it was run at.
     pub setup_marker: PathBuf,
 }
@@ -26,6 +28,7 @@ impl StorePaths {
             spool: dir.join("spool.jsonl"),
             spool_lock: dir.join("spool.lock"),
             setup_marker: dir.join("setup.json"),
+            db_lock: dir.join("agent-trace.db.lock"),
             dir,
         }
     }
