@@ -64,13 +64,12 @@ impl Check {
 
 /// Runs every check.
 pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
-    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
     let mut checks = Vec::new();
-
-    let (config, config_check) = match Config::load(Some(&repo.location.root)) {
+    let (config, config_check) = match Config::load(Some(repo.location.config_scope())) {
         Ok(config) => (config, Check::new("config", Status::Ok, "configuration is valid")),
         Err(e) => (Config::default(), Check::new("config", Status::Problem, format!("{e}; fix the file"))),
     };
+    let paths = repo.location.store_paths(&config);
 
     let hooks_dir = repo.hooks_dir();
     for hook in MANAGED_HOOKS {

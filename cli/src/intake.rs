@@ -28,6 +28,21 @@ pub struct IntakeReport {
     pub drained: usize,
 }
 
+impl IntakeReport {
+    /// The report of an envelope that was understood but deliberately not stored.
+    pub fn not_stored(envelope: Envelope) -> IntakeReport {
+        IntakeReport {
+            attempted: envelope.attempted,
+            persisted: 0,
+            skipped: envelope.diagnostics.len(),
+            spooled: 0,
+            diagnostics: envelope.diagnostics,
+            db_problem: None,
+            drained: 0,
+        }
+    }
+}
+
 /// The events could be neither stored nor spooled.
 #[derive(Debug, thiserror::Error)]
 #[error("could not store the events ({db}) nor spool them ({spool})")]
@@ -75,6 +90,7 @@ pub fn ingest(
             }
         }
     }
+    tracing::debug!(persisted = report.persisted, spooled = report.spooled, drained = report.drained, "intake done");
     Ok(report)
 }
 

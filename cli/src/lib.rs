@@ -15,6 +15,7 @@ pub mod git;
 pub mod health;
 pub mod install;
 pub mod intake;
+pub mod logging;
 pub mod pending;
 pub mod postcommit;
 pub mod record;

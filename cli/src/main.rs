@@ -5,7 +5,11 @@ use sce::commands::{self, Cli};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose);
+    sce::logging::init_from_command_line(cli.verbose);
+    if let Err(error) = sce::config::set_flag_overrides(&cli.config) {
+        eprintln!("sce: {error}");
+        return sce::exit::ExitCode::Usage.into();
+    }
     match commands::run(cli) {
         Ok(code) => code.into(),
         Err(error) => {
@@ -13,16 +17,4 @@ fn main() -> std::process::ExitCode {
             error.code.into()
         }
     }
-}
-
-/// Quiet by default: warnings only, unless -v or `SCE_LOG` asks for more.
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "sce=debug",
-        _ => "sce=trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SCE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }

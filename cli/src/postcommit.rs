@@ -195,6 +195,7 @@ pub fn attribute_commit(
     write.record = Some((commit.to_string(), text.clone()));
     store.write_commit(&worktree, &write, now_ms(now))?;
     write_note(repo, &config.agent_trace.notes_ref, commit, text.as_bytes())?;
+    tracing::debug!(commit = %commit, files = attributed.len(), "attributed the commit and wrote its record");
     Ok(Attribution { record })
 }
 

@@ -10,7 +10,7 @@ use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::health::{Check, Repair, Status, run_checks};
 use crate::install::{self, MANAGED_HOOKS};
-use crate::store::{Store, StorePaths};
+use crate::store::Store;
 
 /// Check that sce is ready in this repository, and repair what can be repaired.
 ///
@@ -72,8 +72,8 @@ fn print_check(check: &Check) {
 
 /// Applies one repair; returns a line saying what happened.
 fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
-    let config = Config::load(Some(&repo.location.root)).unwrap_or_default();
-    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let config = Config::load(Some(repo.location.config_scope())).unwrap_or_default();
+    let paths = repo.location.store_paths(&config);
     let open = || Store::open(&paths, &config.policies.database_retry.agent_trace_db);
     match repair {
         Repair::InstallHooks => MANAGED_HOOKS

@@ -2,6 +2,7 @@
 //! (whose doc comment is the help text) and a `run` that wires domain modules.
 
 pub mod completion;
+pub mod config;
 pub mod demo;
 pub mod doctor;
 pub mod hooks;
@@ -22,6 +23,9 @@ pub struct Cli {
     /// Log what sce does on stderr (-v debug, -vv trace). Quiet by default.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Set a configuration key for this run, e.g. -c logging.level=debug (highest precedence; repeatable).
+    #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
+    pub config: Vec<String>,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -32,6 +36,9 @@ pub struct Cli {
 pub enum Command {
     // Help text: the doc comment of each Args struct.
     Setup(setup::SetupArgs),
+    /// Show, check and create sce's configuration.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     Doctor(doctor::DoctorArgs),
     Demo(demo::DemoArgs),
     /// Entry points called by git hooks and agent plugins.
@@ -86,6 +93,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Trace(command) => trace::run(command),
         Command::Completion(args) => completion::run(args),
         Command::Setup(args) => setup::run(args),
+        Command::Config(command) => config::run(command),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
     }

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::install::{self, Change, MANAGED_HOOKS};
-use crate::store::{Store, StorePaths};
+use crate::store::Store;
 
 /// Install sce in a repository: its git hooks, its database, and optionally the OpenCode plugin.
 ///
@@ -40,7 +40,9 @@ fn install_failed(e: install::InstallError) -> CommandError {
 pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
     let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
     let hooks_dir = repo.hooks_dir();
-    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let config = Config::load(Some(repo.location.config_scope()))?;
+    crate::logging::apply(&config.logging);
+    let paths = repo.location.store_paths(&config);
     if args.uninstall {
         let mut changed = false;
         for hook in MANAGED_HOOKS {
@@ -74,7 +76,6 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
     if args.opencode {
         println!("{}", install::install_plugin(&repo.location.root).map_err(install_failed)?);
     }
-    let config = Config::load(Some(&repo.location.root))?;
     let existed = paths.db.exists();
     Store::open(&paths, &config.policies.database_retry.agent_trace_db)?;
     println!(

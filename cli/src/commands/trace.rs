@@ -55,8 +55,9 @@ pub fn run(command: TraceCommand) -> Result<ExitCode, CommandError> {
 
 fn open(repo_arg: Option<&std::path::Path>) -> Result<(Repo, Config, StorePaths), CommandError> {
     let repo = Repo::discover(&start_dir(repo_arg)?)?;
-    let config = Config::load(Some(&repo.location.root))?;
-    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let config = Config::load(Some(repo.location.config_scope()))?;
+    crate::logging::apply(&config.logging);
+    let paths = repo.location.store_paths(&config);
     Ok((repo, config, paths))
 }
 

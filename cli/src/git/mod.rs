@@ -52,6 +52,18 @@ pub struct RepoLocation {
     pub worktree: String,
 }
 
+impl RepoLocation {
+    /// The configuration files and caches of this repository.
+    pub fn config_scope(&self) -> crate::config::Scope<'_> {
+        crate::config::Scope { repo_root: &self.root, common_dir: &self.common_dir }
+    }
+
+    /// Where sce keeps its files here, with the DB where the configuration says.
+    pub fn store_paths(&self, config: &crate::config::Config) -> crate::store::StorePaths {
+        crate::store::StorePaths::in_common_dir(&self.common_dir).with_db_path(config.agent_trace.db_path.as_deref())
+    }
+}
+
 /// An open repository.
 pub struct Repo {
     /// The gix handle.

@@ -136,6 +136,7 @@ impl Store {
         .map_err(|gave_up| StoreError::from_gave_up(&paths.db, gave_up))?;
         #[cfg(unix)]
         restrict_permissions(&paths.db);
+        tracing::debug!(db = %paths.db.display(), "opened the database");
         let store = Store { _db: db, conn, paths: paths.clone(), retry: *retry, _turn: turn };
         store.migrate()?;
         Ok(store)

@@ -33,6 +33,18 @@ impl StorePaths {
         }
     }
 
+    /// Puts the DB at `db_path` (relative paths are relative to the git common dir), if given.
+    pub fn with_db_path(mut self, db_path: Option<&str>) -> StorePaths {
+        if let Some(path) = db_path.filter(|p| !p.is_empty()) {
+            let common_dir = self.dir.parent().map(Path::to_path_buf).unwrap_or_default();
+            self.db = common_dir.join(path);
+            let mut lock = self.db.as_os_str().to_owned();
+            lock.push(".lock");
+            self.db_lock = PathBuf::from(lock);
+        }
+        self
+    }
+
     /// Creates the directory, private to the user (0700).
     pub fn ensure_dir(&self) -> std::io::Result<()> {
         let mut builder = std::fs::DirBuilder::new();

@@ -11,7 +11,6 @@ use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::intake;
-use crate::store::StorePaths;
 
 /// Store one batch envelope of agent events read from stdin.
 ///
@@ -41,13 +40,17 @@ pub fn run(args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
     };
     let repo = Repo::discover(&start)?;
     let location = repo.location;
-    let config = Config::load(Some(&location.root)).unwrap_or_else(|e| {
-        // Intake never refuses events over a bad config: it warns and uses defaults.
-        eprintln!("sce: {e}; using default settings");
-        Config::default()
-    });
+    // Intake never refuses events over a bad config: it warns and uses what is valid.
+    let config = Config::load_for_hook(location.config_scope());
+    crate::logging::apply(&config.logging);
     let envelope = raw.into_events(&location.root);
-    let paths = StorePaths::in_common_dir(&location.common_dir);
+    if !config.hooks.enabled.conversation_trace {
+        eprintln!("sce: intake is switched off (hooks.enabled.conversation_trace = false); nothing was stored");
+        let report = intake::IntakeReport::not_stored(envelope);
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        return Ok(ExitCode::Ok);
+    }
+    let paths = location.store_paths(&config);
     let report = intake::ingest(&paths, &config.policies.database_retry.agent_trace_db, &location.worktree, envelope)
         .map_err(|e| CommandError::new(ExitCode::StorageFailed, e))?;
     if let Some(problem) = &report.db_problem {

@@ -8,7 +8,7 @@ use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::pending;
 use crate::postcommit::attribute_commit;
-use crate::store::{Store, StorePaths};
+use crate::store::Store;
 
 /// Attribute HEAD's added lines to agent sessions and write its Agent Trace record.
 ///
@@ -29,11 +29,12 @@ pub fn run(_args: PostCommitArgs) -> Result<ExitCode, CommandError> {
 fn attribute_head() -> Result<(), String> {
     let repo = Repo::discover(&start_dir(None).map_err(|e| e.message)?).map_err(|e| e.to_string())?;
     let head = repo.resolve_commit("HEAD").map_err(|e| e.to_string())?;
-    let config = Config::load(Some(&repo.location.root)).unwrap_or_else(|e| {
-        eprintln!("sce: {e}; using default settings");
-        Config::default()
-    });
-    let paths = StorePaths::in_common_dir(&repo.location.common_dir);
+    let config = Config::load_for_hook(repo.location.config_scope());
+    crate::logging::apply(&config.logging);
+    if !config.hooks.enabled.post_commit {
+        return Ok(());
+    }
+    let paths = repo.location.store_paths(&config);
     let outcome = Store::open(&paths, &config.policies.database_retry.agent_trace_db)
         .map_err(|e| e.to_string())
         .and_then(|store| {

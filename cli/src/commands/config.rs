@@ -1,0 +1,166 @@
+//! `sce config show|validate|schema|init`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::Value;
+
+use crate::commands::{CommandError, start_dir};
+use crate::config::{self as cfg, Resolved, SCHEMA};
+use crate::exit::ExitCode;
+use crate::git::Repo;
+
+/// Configuration commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    // Help text: the doc comment of each Args struct.
+    Show(ShowArgs),
+    Validate(ValidateArgs),
+    Schema(SchemaArgs),
+    Init(InitArgs),
+}
+
+/// Print every resolved configuration value with the layer it came from.
+///
+/// Layers, highest first: --config flags, SCE_* environment variables (e.g.
+/// SCE_AGENT_TRACE_NOTES_REF), the repository's .sce/config.{json,pkl}, the global
+/// $XDG_CONFIG_HOME/sce/config.{json,pkl}, defaults.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Print {"key": {"value": …, "source": …}} as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The repository (default: the current directory; outside a repository only global settings apply).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Check a configuration file (JSON or Pkl), or every layer that applies here; lists every problem.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The file to check (default: every layer that applies in the current repository).
+    pub file: Option<PathBuf>,
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Print the JSON schema of sce's configuration (generated from config/pkl/SceConfig.pkl).
+#[derive(Debug, Args)]
+pub struct SchemaArgs {}
+
+/// Write a commented starter configuration: .sce/config.pkl (or config.json with --json).
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write JSON (no comments) instead of Pkl.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the global file ($XDG_CONFIG_HOME/sce/) instead of the repository's.
+    #[arg(long)]
+    pub global: bool,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// The repository (default: the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+}
+
+/// Runs a config command.
+pub fn run(command: ConfigCommand) -> Result<ExitCode, CommandError> {
+    match command {
+        ConfigCommand::Show(args) => show(args),
+        ConfigCommand::Validate(args) => validate(args),
+        ConfigCommand::Schema(_) => {
+            print!("{SCHEMA}");
+            Ok(ExitCode::Ok)
+        }
+        ConfigCommand::Init(args) => init(args),
+    }
+}
+
+/// The repository here, if any (configuration works outside repositories too).
+fn repo_here(path: Option<&std::path::Path>) -> Result<Option<Repo>, CommandError> {
+    let start = start_dir(path)?;
+    match Repo::discover(&start) {
+        Ok(repo) => Ok(Some(repo)),
+        Err(e) if path.is_some() => Err(e.into()),
+        Err(_) => Ok(None),
+    }
+}
+
+fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
+    let repo = repo_here(args.repo.as_deref())?;
+    let resolved = Resolved::resolve(repo.as_ref().map(|r| r.location.config_scope()), false)?;
+    let entries = resolved.entries();
+    if args.json {
+        let mut out = serde_json::Map::new();
+        for (key, value, layer) in entries {
+            out.insert(key, serde_json::json!({"value": value, "source": layer.to_string()}));
+        }
+        println!("{}", Value::Object(out));
+    } else {
+        let width = entries.iter().map(|(k, v, _)| k.len() + v.to_string().len()).max().unwrap_or(0) + 3;
+        for (key, value, layer) in entries {
+            let left = format!("{key} = {value}");
+            println!("{left:<width$}  # {layer}");
+        }
+    }
+    Ok(ExitCode::Ok)
+}
+
+fn validate(args: ValidateArgs) -> Result<ExitCode, CommandError> {
+    let Some(file) = args.file else {
+        let repo = repo_here(args.repo.as_deref())?;
+        return match Resolved::resolve(repo.as_ref().map(|r| r.location.config_scope()), false) {
+            Ok(_) => {
+                println!("configuration is valid");
+                Ok(ExitCode::Ok)
+            }
+            Err(e) => Err(CommandError::new(ExitCode::Config, e)),
+        };
+    };
+    let value = if file.extension().is_some_and(|e| e == "pkl") {
+        cfg::evaluate_pkl_file(&file).map_err(|e| CommandError::new(ExitCode::Config, e))?
+    } else {
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| CommandError::new(ExitCode::Config, format!("cannot read {}: {e}", file.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| CommandError::new(ExitCode::Config, format!("{} is not valid JSON: {e}", file.display())))?
+    };
+    let problems = cfg::problems_of(&value);
+    if problems.is_empty() {
+        println!("{} is valid", file.display());
+        return Ok(ExitCode::Ok);
+    }
+    for problem in &problems {
+        println!("{}: {problem}", file.display());
+    }
+    Err(CommandError::new(
+        ExitCode::Config,
+        format!("{} has {} problem(s); see `sce config schema` for every key", file.display(), problems.len()),
+    ))
+}
+
+fn init(args: InitArgs) -> Result<ExitCode, CommandError> {
+    let dir = if args.global {
+        cfg::global_dir()
+            .ok_or_else(|| CommandError::new(ExitCode::Config, "neither XDG_CONFIG_HOME nor HOME is set"))?
+    } else {
+        let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
+        repo.location.root.join(".sce")
+    };
+    let path = dir.join(if args.json { "config.json" } else { "config.pkl" });
+    if path.exists() && !args.force {
+        return Err(CommandError::new(
+            ExitCode::Config,
+            format!("{} exists; pass --force to replace it", path.display()),
+        ));
+    }
+    let text = if args.json { cfg::starter_json() } else { cfg::starter_pkl() };
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|e| CommandError::new(ExitCode::Config, format!("cannot write {}: {e}", path.display())))?;
+    println!("created {}", path.display());
+    Ok(ExitCode::Ok)
+}
