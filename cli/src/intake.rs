@@ -29,7 +29,7 @@ pub struct IntakeReport {
 }
 
 impl IntakeReport {
-    /// The report of an envelope that was understood but deliberately not stored.
+    /// The report of an envelope before (or without) storing its events.
     pub fn not_stored(envelope: Envelope) -> IntakeReport {
         IntakeReport {
             attempted: envelope.attempted,
@@ -58,18 +58,10 @@ pub fn ingest(
     paths: &StorePaths,
     retry: &DatabaseRetry,
     worktree: &str,
-    envelope: Envelope,
+    mut envelope: Envelope,
 ) -> Result<IntakeReport, IntakeError> {
-    let mut report = IntakeReport {
-        attempted: envelope.attempted,
-        persisted: 0,
-        skipped: envelope.diagnostics.len(),
-        spooled: 0,
-        diagnostics: envelope.diagnostics,
-        db_problem: None,
-        drained: 0,
-    };
-    let events = envelope.events;
+    let events = std::mem::take(&mut envelope.events);
+    let mut report = IntakeReport::not_stored(envelope);
     if events.is_empty() {
         return Ok(report);
     }
