@@ -7,6 +7,7 @@
 
 pub mod attribution;
 pub mod capture;
+pub mod carry;
 pub mod commands;
 pub mod config;
 pub mod demo;
@@ -18,6 +19,8 @@ pub mod intake;
 pub mod logging;
 pub mod pending;
 pub mod postcommit;
+pub mod provenance;
 pub mod record;
+pub mod stats;
 pub mod store;
 pub mod unidiff;

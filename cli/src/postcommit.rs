@@ -7,8 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::attribution::{Author, EditContent, FileView, LineClass, classify_added_lines, split_lines};
+use crate::carry::{CarriedClass, CarrySources, sources_named_in_message};
 use crate::config::Config;
 use crate::git::{ChangedFile, FileChange, GitError, NoteError, Repo, write_note};
+use crate::provenance::RecordCache;
 use crate::record::{Attributed, AttributedFile, CommitContext, RecordInvalid, TraceRecord, build_record, validate};
 use crate::store::{CommitWrite, FileStateRow, Store, StoreError, StoredEdit};
 use crate::unidiff;
@@ -52,12 +54,15 @@ struct WorkingView {
     skipped_hunks: usize,
 }
 
-/// Attributes `commit`, stores the record and writes the note.
+/// Attributes `commit`, stores the record and writes the note. Lines the commit
+/// took unchanged from earlier commits (`carry_from`; by default those its message
+/// names, as cherry-pick -x and squash merges write them) keep their classes.
 pub fn attribute_commit(
     repo: &Repo,
     store: &Store,
     config: &Config,
     commit: gix::ObjectId,
+    carry_from: Option<&[gix::ObjectId]>,
     now: time::OffsetDateTime,
 ) -> Result<Attribution, PostCommitError> {
     let changes = repo.commit_changes(commit)?;
@@ -117,39 +122,33 @@ pub fn attribute_commit(
         )?;
     }
 
-    let mut authors: Vec<Author> = Vec::new();
-    let mut author_index: HashMap<Author, usize> = HashMap::new();
+    let mut authors = AuthorTable::default();
+    let carry = {
+        let mut cache = RecordCache::new(repo, &config.agent_trace.notes_ref);
+        let olds = match carry_from {
+            Some(olds) => olds.to_vec(),
+            None => sources_named_in_message(repo, &repo.commit_message(commit).unwrap_or_default()),
+        };
+        CarrySources::load(&mut cache, &olds)
+    };
     let mut attributed = Vec::with_capacity(changes.files.len());
     let mut skipped_hunks = 0;
     for file in &changes.files {
         let lines = split_lines(&String::from_utf8_lossy(&file.content));
-        let view = views.get(&file.path);
-        let classes = classify_added_lines(view.map(|v| &v.view), &lines);
-        let classes = classes
+        let view = views.get(&file.path).map(|v| &v.view);
+        let mut classes: Vec<Option<Attributed>> = classify_added_lines(view, &lines)
             .into_iter()
             .zip(&file.added)
-            .map(|(class, added)| {
-                added.then(|| match class {
-                    LineClass::Unknown => Attributed::Unknown,
-                    LineClass::Ai(a) | LineClass::Mixed(a) => {
-                        // The view exists when a line has an owner; its authors hold every owner index.
-                        let author = &view.map(|v| &v.view.authors[a as usize]);
-                        let global = match author {
-                            Some(author) => *author_index.entry((*author).clone()).or_insert_with(|| {
-                                authors.push((*author).clone());
-                                authors.len() - 1
-                            }),
-                            None => return Attributed::Unknown,
-                        };
-                        if matches!(class, LineClass::Ai(_)) {
-                            Attributed::Ai(global)
-                        } else {
-                            Attributed::Mixed(global)
-                        }
-                    }
-                })
-            })
+            .map(|(class, added)| added.then(|| authors.attributed(view, class)))
             .collect();
+        if !carry.is_empty() {
+            let carried = carry.carried(repo, &file.path, file.renamed_from.as_deref(), &lines, &file.added);
+            for (class, carried) in classes.iter_mut().zip(carried) {
+                if let Some(carried) = carried {
+                    *class = Some(authors.carried(carried));
+                }
+            }
+        }
         attributed.push(AttributedFile { path: file.path.clone(), lines, classes });
     }
 
@@ -180,12 +179,12 @@ pub fn attribute_commit(
         sha: commit.to_string(),
         branch: repo.branch(),
         remote_url: repo.remote_url(),
-        authors,
+        authors: authors.into_authors(),
         url_template: config.agent_trace.conversation_url_template.clone(),
         removed,
         binary_files_skipped,
         skipped_hunks,
-        carried_from: None,
+        carried_from: carry.commits(),
         now,
     };
     let record = build_record(&attributed, &context);
@@ -339,4 +338,47 @@ fn owned_match_share(view: &FileView, lines: &[String]) -> f32 {
     }
     let owned = classify_added_lines(Some(view), lines).iter().filter(|c| !matches!(c, LineClass::Unknown)).count();
     owned as f32 / lines.len() as f32
+}
+
+/// The sessions a record credits, each once, in first-seen order.
+#[derive(Default)]
+struct AuthorTable {
+    authors: Vec<Author>,
+    index: HashMap<Author, usize>,
+}
+
+impl AuthorTable {
+    fn index_of(&mut self, author: &Author) -> usize {
+        if let Some(index) = self.index.get(author) {
+            return *index;
+        }
+        self.authors.push(author.clone());
+        self.index.insert(author.clone(), self.authors.len() - 1);
+        self.authors.len() - 1
+    }
+
+    /// A view-based class, with the view's author index made global.
+    fn attributed(&mut self, view: Option<&FileView>, class: LineClass) -> Attributed {
+        let author = |a: u32| view.and_then(|v| v.authors.get(a as usize));
+        match class {
+            LineClass::Ai(a) => author(a).map_or(Attributed::Unknown, |author| Attributed::Ai(self.index_of(author))),
+            LineClass::Mixed(a) => {
+                author(a).map_or(Attributed::Unknown, |author| Attributed::Mixed(self.index_of(author)))
+            }
+            LineClass::Unknown => Attributed::Unknown,
+        }
+    }
+
+    /// A class carried from an earlier commit's record.
+    fn carried(&mut self, class: CarriedClass) -> Attributed {
+        match class {
+            CarriedClass::Ai(author) => Attributed::Ai(self.index_of(&author)),
+            CarriedClass::Mixed(author) => Attributed::Mixed(self.index_of(&author)),
+            CarriedClass::Unknown => Attributed::Unknown,
+        }
+    }
+
+    fn into_authors(self) -> Vec<Author> {
+        self.authors
+    }
 }

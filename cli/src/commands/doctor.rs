@@ -101,8 +101,15 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
             let mut failed = Vec::new();
             for sha in shas {
                 let outcome = gix::ObjectId::from_hex(sha.as_bytes()).map_err(|e| e.to_string()).and_then(|id| {
-                    crate::postcommit::attribute_commit(repo, &store, &config, id, time::OffsetDateTime::now_utc())
-                        .map_err(|e| e.to_string())
+                    crate::postcommit::attribute_commit(
+                        repo,
+                        &store,
+                        &config,
+                        id,
+                        None,
+                        time::OffsetDateTime::now_utc(),
+                    )
+                    .map_err(|e| e.to_string())
                 });
                 match outcome {
                     Ok(_) => done.push(sha.clone()),

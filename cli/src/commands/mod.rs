@@ -1,12 +1,15 @@
 //! The command line: one file per subcommand. Each file holds the clap `Args`
 //! (whose doc comment is the help text) and a `run` that wires domain modules.
 
+pub mod blame;
 pub mod completion;
 pub mod config;
 pub mod demo;
 pub mod doctor;
 pub mod hooks;
+pub mod notes;
 pub mod setup;
+pub mod stats;
 pub mod trace;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +43,11 @@ pub enum Command {
     #[command(subcommand)]
     Config(config::ConfigCommand),
     Doctor(doctor::DoctorArgs),
+    Blame(blame::BlameArgs),
+    Stats(stats::StatsArgs),
+    /// Share Agent Trace records with a remote (push, fetch).
+    #[command(subcommand)]
+    Notes(notes::NotesCommand),
     Demo(demo::DemoArgs),
     /// Entry points called by git hooks and agent plugins.
     #[command(subcommand)]
@@ -95,6 +103,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Setup(args) => setup::run(args),
         Command::Config(command) => config::run(command),
         Command::Doctor(args) => doctor::run(args),
+        Command::Blame(args) => blame::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Notes(command) => notes::run(command),
         Command::Demo(args) => demo::run(args),
     }
 }

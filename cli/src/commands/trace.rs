@@ -175,7 +175,7 @@ fn backfill(args: BackfillArgs) -> Result<ExitCode, CommandError> {
     let mut done = Vec::new();
     let mut failed = 0;
     for commit in &targets {
-        match attribute_commit(&repo, &store, &config, *commit, time::OffsetDateTime::now_utc()) {
+        match attribute_commit(&repo, &store, &config, *commit, None, time::OffsetDateTime::now_utc()) {
             Ok(_) => {
                 println!("recorded {commit}");
                 done.push(commit.to_string());

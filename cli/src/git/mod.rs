@@ -1,12 +1,17 @@
 //! Git access through gix: finding the repository, commit diffs, blobs, notes.
 
+mod blame;
 mod diff;
+mod history;
 mod notes;
+mod notes_sync;
 
 use std::path::{Path, PathBuf};
 
+pub use blame::BlamedLine;
 pub use diff::{ChangedFile, CommitChanges, FileChange};
 pub use notes::{NoteError, read_note, write_note};
+pub use notes_sync::{MergeOutcome, SyncError, fetch_notes, merge_notes, push_notes, tracking_ref};
 
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +128,13 @@ impl Repo {
     /// The commit HEAD points at, `None` in a repository without commits.
     pub fn head_commit(&self) -> Option<gix::ObjectId> {
         self.repo.head_id().ok().map(|id| id.detach())
+    }
+
+    /// The full message of a commit.
+    pub fn commit_message(&self, commit: gix::ObjectId) -> Result<String, GitError> {
+        let commit = self.repo.find_commit(commit).map_err(GitError::other)?;
+        let message = commit.message_raw().map_err(GitError::other)?;
+        Ok(String::from_utf8_lossy(message).into_owned())
     }
 
     /// The short branch name HEAD points at, `None` when detached.

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use super::{Change, InstallError};
 
-/// The hooks sce manages (post-rewrite joins when rewrites are handled).
-pub const MANAGED_HOOKS: &[&str] = &["post-commit"];
+/// The hooks sce manages.
+pub const MANAGED_HOOKS: &[&str] = &["post-commit", "post-rewrite"];
 
 const BEGIN: &str = "# >>> sce managed block";
 const END: &str = "# <<< sce managed block";
@@ -37,9 +37,9 @@ fn block(hook: &str, fallback_bin: &Path) -> String {
          # Records which lines AI agents wrote (sce). Remove with `sce setup --uninstall`.\n\
          # It never blocks git: any failure is reported and the command goes on.\n\
          if command -v sce >/dev/null 2>&1; then\n\
-         \x20 sce hooks {hook} || true\n\
+         \x20 sce hooks {hook} \"$@\" || true\n\
          elif [ -x {fallback} ]; then\n\
-         \x20 {fallback} hooks {hook} || true\n\
+         \x20 {fallback} hooks {hook} \"$@\" || true\n\
          else\n\
          \x20 echo \"sce: not found on PATH; this commit gets no Agent Trace record (install sce, or run 'sce setup --uninstall')\" >&2\n\
          fi\n\

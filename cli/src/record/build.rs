@@ -50,8 +50,8 @@ pub struct CommitContext {
     pub binary_files_skipped: usize,
     /// Agent hunks sce could not place (left out, never guessed).
     pub skipped_hunks: usize,
-    /// The commit this one's attribution was carried from, for rewrites.
-    pub carried_from: Option<String>,
+    /// The commits this one's attribution was carried from (rewrites), oldest first.
+    pub carried_from: Vec<String>,
     /// When the record is made.
     pub now: time::OffsetDateTime,
 }
@@ -277,7 +277,7 @@ mod tests {
             removed: 2,
             binary_files_skipped: 0,
             skipped_hunks: 0,
-            carried_from: None,
+            carried_from: Vec::new(),
             now: time::OffsetDateTime::UNIX_EPOCH,
         };
         let record = build_record(&[file], &context);

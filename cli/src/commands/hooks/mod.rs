@@ -2,6 +2,7 @@
 
 pub mod conversation_trace;
 pub mod post_commit;
+pub mod post_rewrite;
 
 use clap::Subcommand;
 
@@ -14,6 +15,7 @@ pub enum HooksCommand {
     // Help text: the doc comment of each Args struct.
     ConversationTrace(conversation_trace::ConversationTraceArgs),
     PostCommit(post_commit::PostCommitArgs),
+    PostRewrite(post_rewrite::PostRewriteArgs),
 }
 
 /// Runs a hook command.
@@ -21,5 +23,6 @@ pub fn run(command: HooksCommand) -> Result<ExitCode, CommandError> {
     match command {
         HooksCommand::ConversationTrace(args) => conversation_trace::run(args),
         HooksCommand::PostCommit(args) => post_commit::run(args),
+        HooksCommand::PostRewrite(args) => post_rewrite::run(args),
     }
 }

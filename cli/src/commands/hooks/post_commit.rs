@@ -42,7 +42,7 @@ fn attribute_head() -> Result<(), String> {
             if let Err(e) = crate::intake::drain_into(&store, None) {
                 tracing::warn!("could not drain the spool: {e}");
             }
-            attribute_commit(&repo, &store, &config, head, time::OffsetDateTime::now_utc())
+            attribute_commit(&repo, &store, &config, head, None, time::OffsetDateTime::now_utc())
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         });

@@ -1,0 +1,133 @@
+//! Carrying line classes across history rewrites (amend, rebase, cherry-pick -x,
+//! squash merges): a line the rewrite left unchanged keeps the class, session and
+//! model the old commit's record gave it.
+
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use crate::attribution::{Author, split_lines};
+use crate::git::Repo;
+use crate::provenance::RecordCache;
+use crate::record::{METADATA_KEY, TraceRecord};
+
+/// The class a source record gives a line, with the author for ai and mixed lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CarriedClass {
+    /// An agent's line as written.
+    Ai(Author),
+    /// An agent's line a person edited.
+    Mixed(Author),
+    /// No agent evidence.
+    Unknown,
+}
+
+/// The old commits a new commit was made from, with their records.
+pub struct CarrySources {
+    /// Newest first: when several old commits have the line, the newest wins.
+    sources: Vec<(gix::ObjectId, TraceRecord)>,
+}
+
+impl CarrySources {
+    /// Loads the records of `olds` (oldest first); commits without a record are left out.
+    pub fn load(cache: &mut RecordCache<'_>, olds: &[gix::ObjectId]) -> CarrySources {
+        let sources = olds.iter().rev().filter_map(|old| cache.get(*old).map(|r| (*old, r.clone()))).collect();
+        CarrySources { sources }
+    }
+
+    /// True when no old commit has a record.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// The commits classes were carried from.
+    pub fn commits(&self) -> Vec<String> {
+        self.sources.iter().map(|(id, _)| id.to_string()).collect()
+    }
+
+    /// Per committed line of `path`: the carried class of each added line that an
+    /// old commit's version of the file has unchanged and its record classifies.
+    /// One line diff per file and old commit, whatever the number of lines.
+    pub fn carried(
+        &self,
+        repo: &Repo,
+        path: &str,
+        renamed_from: Option<&str>,
+        lines: &[String],
+        added: &[bool],
+    ) -> Vec<Option<CarriedClass>> {
+        let mut out = vec![None; lines.len()];
+        for (old, record) in &self.sources {
+            let Some((old_path, old_lines)) = [Some(path), renamed_from].into_iter().flatten().find_map(|p| {
+                let blob = repo.blob_at(*old, p).ok().flatten()?;
+                Some((p, split_lines(&String::from_utf8_lossy(&blob))))
+            }) else {
+                continue;
+            };
+            for op in capture_diff_slices(Algorithm::Myers, &old_lines, lines) {
+                if let DiffOp::Equal { old_index, new_index, len } = op {
+                    for k in 0..len {
+                        let i = new_index + k;
+                        if added[i] && out[i].is_none() {
+                            out[i] = range_class(record, old_path, old_index + k + 1);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The class `record` gives line `line` (1-based) of `path`, if a range holds it.
+fn range_class(record: &TraceRecord, path: &str, line: usize) -> Option<CarriedClass> {
+    let line = line as u64;
+    let file = record.files.iter().find(|f| f.path == path)?;
+    for conversation in &file.conversations {
+        if let Some(range) = conversation.ranges.iter().find(|r| r.start_line <= line && line <= r.end_line) {
+            let contributor = range.contributor.as_ref().or(conversation.contributor.as_ref());
+            let kind = contributor.map_or("unknown", |c| c.kind.as_str());
+            if kind == "unknown" {
+                return Some(CarriedClass::Unknown);
+            }
+            let author = author_of(record, conversation.url.as_deref(), contributor.and_then(|c| c.model_id.clone()))?;
+            return Some(if kind == "mixed" { CarriedClass::Mixed(author) } else { CarriedClass::Ai(author) });
+        }
+    }
+    None
+}
+
+/// The session behind a conversation URL, from the record's session list.
+fn author_of(record: &TraceRecord, url: Option<&str>, model_id: Option<String>) -> Option<Author> {
+    let url = url?;
+    let sessions = record.metadata.as_ref()?.get(METADATA_KEY)?.get("sessions")?.as_array()?;
+    let session = sessions.iter().find(|s| s.get("id").and_then(|i| i.as_str()).is_some_and(|id| url.contains(id)))?;
+    let text = |k: &str| session.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    Some(Author {
+        session_id: text("id")?,
+        model_id: model_id.or_else(|| text("model")),
+        tool_name: text("tool"),
+        tool_version: text("tool_version"),
+    })
+}
+
+/// Commits a commit message says it was made from: `(cherry picked from commit X)`
+/// (cherry-pick -x) and `commit X` lines of a squash merge's message.
+pub fn sources_named_in_message(repo: &Repo, message: &str) -> Vec<gix::ObjectId> {
+    let mut found = Vec::new();
+    for line in message.lines() {
+        let candidate = line
+            .trim()
+            .strip_prefix("(cherry picked from commit ")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .or_else(|| line.strip_prefix("commit "));
+        if let Some(hex) =
+            candidate.map(str::trim).filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            && let Ok(id) = repo.resolve_commit(hex)
+            && !found.contains(&id)
+        {
+            found.push(id);
+        }
+    }
+    // Oldest first, as rewrite pairs are.
+    found.reverse();
+    found
+}

@@ -1,0 +1,90 @@
+//! `sce stats`.
+
+use clap::{Args, ValueEnum};
+
+use crate::commands::{CommandError, start_dir};
+use crate::config::Config;
+use crate::exit::ExitCode;
+use crate::git::Repo;
+use crate::provenance::RecordCache;
+use crate::stats::{GroupBy, collect};
+
+/// How `sce stats` groups lines.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum By {
+    /// The commit's author.
+    Author,
+    /// The model (ai and mixed lines).
+    Model,
+    /// The agent session (ai and mixed lines).
+    Session,
+    /// The file.
+    File,
+}
+
+/// Show the AI share of the lines added over a range of commits, from their records.
+///
+/// RANGE is `A..B` or a revision (with its ancestors). Default: the current branch
+/// since it left the default branch, or the last 100 commits.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The commits to count.
+    pub range: Option<String>,
+    /// Group the counts.
+    #[arg(long, value_enum)]
+    pub by: Option<By>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Counts and prints.
+pub fn run(args: StatsArgs) -> Result<ExitCode, CommandError> {
+    let repo = Repo::discover(&start_dir(None)?)?;
+    let config = Config::load(Some(repo.location.config_scope()))?;
+    crate::logging::apply(&config.logging);
+    let (commits, described) = repo.commits_in(args.range.as_deref())?;
+    let by = match args.by {
+        None => GroupBy::Total,
+        Some(By::Author) => GroupBy::Author,
+        Some(By::Model) => GroupBy::Model,
+        Some(By::Session) => GroupBy::Session,
+        Some(By::File) => GroupBy::File,
+    };
+    let mut cache = RecordCache::new(&repo, &config.agent_trace.notes_ref);
+    let bar = (commits.len() > 200 && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
+        let bar = indicatif::ProgressBar::new(commits.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("reading records {bar:30} {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let stats = collect(&mut cache, &commits, by, &mut |done, _| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if args.json {
+        let out = serde_json::json!({"range": described, "stats": stats});
+        println!("{out}");
+        return Ok(ExitCode::Ok);
+    }
+    println!("{} commit(s) in {described}; {} without a record", stats.commits, stats.commits_without_record);
+    let width = stats.groups.keys().map(String::len).max().unwrap_or(5).max(5);
+    println!("{:<width$}  {:>8} {:>8} {:>8} {:>8}  {:>6}", "group", "ai", "mixed", "unknown", "total", "ai %");
+    for (group, counts) in &stats.groups {
+        println!(
+            "{group:<width$}  {:>8} {:>8} {:>8} {:>8}  {:>5.1}%",
+            counts.ai,
+            counts.mixed,
+            counts.unknown,
+            counts.total(),
+            counts.ai_percent()
+        );
+    }
+    Ok(ExitCode::Ok)
+}
