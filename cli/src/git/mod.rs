@@ -130,6 +130,12 @@ impl Repo {
         self.repo.head_id().ok().map(|id| id.detach())
     }
 
+    /// Whether a rebase is under way in this worktree (git keeps its state in the git dir).
+    pub fn rebase_in_progress(&self) -> bool {
+        let git_dir = self.repo.git_dir();
+        git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists()
+    }
+
     /// The full message of a commit.
     pub fn commit_message(&self, commit: gix::ObjectId) -> Result<String, GitError> {
         let commit = self.repo.find_commit(commit).map_err(GitError::other)?;

@@ -28,6 +28,12 @@ pub fn run(_args: PostCommitArgs) -> Result<ExitCode, CommandError> {
 
 fn attribute_head() -> Result<(), String> {
     let repo = Repo::discover(&start_dir(None).map_err(|e| e.message)?).map_err(|e| e.to_string())?;
+    if repo.rebase_in_progress() {
+        // post-rewrite records every commit of the rebase when it finishes, carrying
+        // the old commits' classes; attributing each pick now would be work thrown away.
+        tracing::debug!("rebase in progress: leaving the commit to post-rewrite");
+        return Ok(());
+    }
     let head = repo.resolve_commit("HEAD").map_err(|e| e.to_string())?;
     let config = Config::load_for_hook(repo.location.config_scope());
     crate::logging::apply(&config.logging);
