@@ -108,21 +108,27 @@ fn interactive_rebase_with_reorder_squash_fixup_and_drop() {
     repo.commit_all("two");
     a.write("three.txt", "three\n");
     repo.commit_all("three");
+    a.edit("three.txt", "three\n", "three, fixed\n");
+    repo.commit_all("three fix");
     repo.write("four.txt", "four by hand\n");
     repo.commit_all("four");
     repo.write("drop.txt", "dropped\n");
     repo.commit_all("drop me");
-    // Todo (oldest first): one two three four drop → three, one squash two, four fixup… drop removed.
-    let script = "awk '/ one$/{one=$0; next} / two$/{two=$0; next} / three$/{print; print one; sub(/^pick/, \"squash\", two); print two; next} / four$/{print; next} / drop me$/{next} {print}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"";
+    // Todo (oldest first): one two three "three fix" four "drop me" →
+    // three, fixup "three fix", one, squash two, four; "drop me" dropped.
+    let script = "awk '/ one$/{one=$0; next} / two$/{two=$0; next} / three fix$/{fix=$0; next} / three$/{three=$0; next} / four$/{print three; sub(/^pick/, \"fixup\", fix); print fix; print one; sub(/^pick/, \"squash\", two); print two; print; next} / drop me$/{next} {print}' \"$1\" > \"$1.new\" && mv \"$1.new\" \"$1\"";
     let editor = format!("sh -c '{}' --", script.replace('\'', "'\\''"));
-    git_env(&repo, &["rebase", "-q", "-i", "HEAD~5"], &[("GIT_SEQUENCE_EDITOR", &editor), ("GIT_EDITOR", "true")]);
+    git_env(&repo, &["rebase", "-q", "-i", "HEAD~6"], &[("GIT_SEQUENCE_EDITOR", &editor), ("GIT_EDITOR", "true")]);
     let subjects = repo.git_stdout(&["log", "--format=%s", "-3"]);
     assert!(subjects.starts_with("four\n") && !repo.root.join("drop.txt").exists(), "{subjects}");
     // HEAD~1 is one+two squashed: each file keeps its own session.
     assert_eq!(classes_at(&repo, "HEAD~1", "one.txt"), v(&["ai:ses_A"]));
     assert_eq!(classes_at(&repo, "HEAD~1", "two.txt"), v(&["ai:ses_B"]));
     assert_eq!(carried_from(&repo, "HEAD~1").as_array().unwrap().len(), 2);
+    // HEAD~2 is three with its fixup: the agent's fixed line.
+    assert_eq!(repo.git_stdout(&["show", "HEAD~2:three.txt"]), "three, fixed\n");
     assert_eq!(classes_at(&repo, "HEAD~2", "three.txt"), v(&["ai:ses_A"]));
+    assert_eq!(carried_from(&repo, "HEAD~2").as_array().unwrap().len(), 2);
     assert_eq!(classes_at(&repo, "HEAD", "four.txt"), v(&["unknown"]));
 }
 
