@@ -65,7 +65,7 @@ pub fn attribute_commit(
     carry_from: Option<&[gix::ObjectId]>,
     now: time::OffsetDateTime,
 ) -> Result<Attribution, PostCommitError> {
-    let changes = repo.commit_changes(commit)?;
+    let changes = repo.commit_changes(commit, config.attribution.max_file_bytes)?;
     let worktree = repo.location.worktree.clone();
 
     // Two queries tell which paths have any evidence at all.
@@ -175,6 +175,7 @@ pub fn attribute_commit(
             .map(|c| if let FileChange::Deleted { removed, .. } = c { *removed } else { 0 })
             .sum::<usize>();
     let binary_files_skipped = changes.other.iter().filter(|c| matches!(c, FileChange::Binary { .. })).count();
+    let large_files_skipped = changes.other.iter().filter(|c| matches!(c, FileChange::Large { .. })).count();
     let context = CommitContext {
         sha: commit.to_string(),
         branch: repo.branch(),
@@ -183,6 +184,7 @@ pub fn attribute_commit(
         url_template: config.agent_trace.conversation_url_template.clone(),
         removed,
         binary_files_skipped,
+        large_files_skipped,
         skipped_hunks,
         carried_from: carry.commits(),
         now,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::events::{CapturedEvent, MessageEvent, PartEvent, PatchEdit, Role};
-use super::path::normalize_repo_path;
+use super::path::{check_symlink_escape, normalize_repo_path};
 use crate::unidiff;
 
 /// The longest `model_id` the Agent Trace schema accepts.
@@ -43,6 +43,24 @@ pub struct ItemDiagnostic {
     pub index: usize,
     /// The field at fault and the reason.
     pub error: String,
+}
+
+impl Envelope {
+    /// Replaces known secret shapes in text parts and in opaque parts' JSON.
+    pub fn redact_secrets(&mut self) {
+        for event in &mut self.events {
+            let CapturedEvent::Part(part) = event else { continue };
+            if let Some(clean) = part.text.as_deref().and_then(super::redact) {
+                part.text = Some(clean);
+            }
+            if part.text.is_none() && part.edit.is_none() {
+                let raw = part.raw.to_string();
+                if let Some(clean) = super::redact(&raw).and_then(|c| serde_json::from_str(&c).ok()) {
+                    part.raw = clean;
+                }
+            }
+        }
+    }
 }
 
 /// A parsed envelope: its valid events and a diagnostic per skipped item.
@@ -259,7 +277,9 @@ fn parse_part(
 
 fn parse_patch_edit(item: &Fields<'_>, repo_root: &Path) -> Result<PatchEdit, String> {
     let raw_path = item.required_string("file_path")?;
-    let file_path = normalize_repo_path(&raw_path, repo_root).map_err(|e| format!("file_path: {e}"))?;
+    let file_path = normalize_repo_path(&raw_path, repo_root)
+        .and_then(|p| check_symlink_escape(&p, repo_root).map(|()| p))
+        .map_err(|e| format!("file_path: {e}"))?;
     let old_path = match item.optional_string("old_path")? {
         Some(old) => Some(normalize_repo_path(&old, repo_root).map_err(|e| format!("old_path: {e}"))?),
         None => None,

@@ -6,7 +6,9 @@
 mod envelope;
 mod events;
 mod path;
+mod redact;
 
 pub use envelope::{Envelope, EnvelopeError, EnvelopeKind, ItemDiagnostic, RawEnvelope};
 pub use events::{CapturedEvent, MessageEvent, PartEvent, PatchEdit, Role};
-pub use path::{PathError, normalize_repo_path};
+pub use path::{PathError, check_symlink_escape, normalize_repo_path};
+pub use redact::redact;

@@ -17,6 +17,32 @@ pub enum PathError {
     /// The path contains a NUL byte.
     #[error("contains a NUL byte")]
     Nul,
+    /// A directory on the way is a symbolic link that leads out of the repository.
+    #[error("{0:?} leads outside the repository through a symbolic link")]
+    SymlinkEscape(String),
+}
+
+/// Rejects a normalised repo-relative path whose directories pass through a
+/// symbolic link that resolves outside `repo_root`. Only `lstat`s what exists;
+/// the file itself is never opened.
+pub fn check_symlink_escape(relative: &str, repo_root: &Path) -> Result<(), PathError> {
+    let root = std::fs::canonicalize(repo_root).unwrap_or_else(|_| repo_root.to_path_buf());
+    let mut current = repo_root.to_path_buf();
+    for part in relative.split('/') {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let inside = std::fs::canonicalize(&current).map(|target| target.starts_with(&root));
+                // A dangling link cannot be followed out of the repository either way.
+                if matches!(inside, Ok(false)) {
+                    return Err(PathError::SymlinkEscape(relative.to_string()));
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
 }
 
 /// Normalises `raw` (repo-relative, or absolute inside `repo_root`) to a

@@ -143,6 +143,34 @@ pub struct LoggingConfig {
     pub format: LogFormat,
 }
 
+/// `capture`: what intake does to events before storing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaptureConfig {
+    /// Replace known secret shapes in text parts before storing them.
+    pub redact_secrets: bool,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig { redact_secrets: true }
+    }
+}
+
+/// `attribution`: limits at commit time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttributionConfig {
+    /// Files larger than this (either side of the diff) are counted, not attributed.
+    pub max_file_bytes: u64,
+}
+
+impl Default for AttributionConfig {
+    fn default() -> Self {
+        AttributionConfig { max_file_bytes: 10 * 1024 * 1024 }
+    }
+}
+
 /// The resolved configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -158,6 +186,10 @@ pub struct Config {
     pub hooks: HooksConfig,
     /// Logging.
     pub logging: LoggingConfig,
+    /// Intake.
+    pub capture: CaptureConfig,
+    /// Attribution limits.
+    pub attribution: AttributionConfig,
 }
 
 impl Config {

@@ -41,6 +41,11 @@ pub enum FileChange {
         /// Repo-relative path.
         path: String,
     },
+    /// A file over the size limit (either side), skipped unread.
+    Large {
+        /// Repo-relative path.
+        path: String,
+    },
 }
 
 /// Everything a commit changed against its first parent.
@@ -63,7 +68,7 @@ fn is_binary(data: &[u8]) -> bool {
 impl Repo {
     /// Diffs `commit` against its first parent (the empty tree for a root commit),
     /// with git's default rename detection.
-    pub fn commit_changes(&self, commit: gix::ObjectId) -> Result<CommitChanges, GitError> {
+    pub fn commit_changes(&self, commit: gix::ObjectId, max_file_bytes: u64) -> Result<CommitChanges, GitError> {
         let commit_obj = self.repo.find_commit(commit).map_err(GitError::other)?;
         let parent = commit_obj.parent_ids().next().map(|id| id.detach());
         let new_tree = commit_obj.tree().map_err(GitError::other)?;
@@ -79,20 +84,27 @@ impl Repo {
         for change in changes {
             match change {
                 ChangeDetached::Addition { location, entry_mode, id, .. } if entry_mode.is_blob() => {
-                    self.push_text(&mut out, location.to_str_lossy().into_owned(), None, None, id)?;
+                    self.push_text(&mut out, max_file_bytes, location.to_str_lossy().into_owned(), None, None, id)?;
                 }
                 ChangeDetached::Modification { location, entry_mode, previous_id, id, previous_entry_mode, .. }
                     if entry_mode.is_blob() =>
                 {
                     let previous = previous_entry_mode.is_blob().then_some(previous_id);
-                    self.push_text(&mut out, location.to_str_lossy().into_owned(), None, previous, id)?;
+                    self.push_text(&mut out, max_file_bytes, location.to_str_lossy().into_owned(), None, previous, id)?;
                 }
                 // A rename or copy: diffed against its source, so moved lines are not "added".
                 ChangeDetached::Rewrite { source_location, location, source_id, id, entry_mode, .. }
                     if entry_mode.is_blob() =>
                 {
                     let from = source_location.to_str_lossy().into_owned();
-                    self.push_text(&mut out, location.to_str_lossy().into_owned(), Some(from), Some(source_id), id)?;
+                    self.push_text(
+                        &mut out,
+                        max_file_bytes,
+                        location.to_str_lossy().into_owned(),
+                        Some(from),
+                        Some(source_id),
+                        id,
+                    )?;
                 }
                 ChangeDetached::Deletion { location, entry_mode, id, .. } if entry_mode.is_blob() => {
                     let data = self.blob(id)?;
@@ -112,11 +124,17 @@ impl Repo {
     fn push_text(
         &self,
         out: &mut CommitChanges,
+        max_file_bytes: u64,
         path: String,
         renamed_from: Option<String>,
         previous: Option<gix::ObjectId>,
         id: gix::ObjectId,
     ) -> Result<(), GitError> {
+        let size = |id: gix::ObjectId| self.repo.find_header(id).map(|h| h.size()).unwrap_or(0);
+        if size(id) > max_file_bytes || previous.is_some_and(|p| size(p) > max_file_bytes) {
+            out.other.push(FileChange::Large { path });
+            return Ok(());
+        }
         let content = self.blob(id)?;
         let old = match previous {
             Some(p) => self.blob(p)?,

@@ -48,6 +48,8 @@ pub struct CommitContext {
     pub removed: usize,
     /// Binary files skipped.
     pub binary_files_skipped: usize,
+    /// Files over the size limit, skipped.
+    pub large_files_skipped: usize,
     /// Agent hunks sce could not place (left out, never guessed).
     pub skipped_hunks: usize,
     /// The commits this one's attribution was carried from (rewrites), oldest first.
@@ -209,6 +211,7 @@ pub fn build_record(files: &[AttributedFile], context: &CommitContext) -> TraceR
             "sessions": sessions,
             "git": { "branch": context.branch, "remote_url": context.remote_url },
             "binary_files_skipped": context.binary_files_skipped,
+            "large_files_skipped": context.large_files_skipped,
             "unplaced_agent_hunks": context.skipped_hunks,
             "carried_from": context.carried_from,
         }),
@@ -276,6 +279,7 @@ mod tests {
             url_template: "urn:sce:session:{session_id}".into(),
             removed: 2,
             binary_files_skipped: 0,
+            large_files_skipped: 0,
             skipped_hunks: 0,
             carried_from: Vec::new(),
             now: time::OffsetDateTime::UNIX_EPOCH,

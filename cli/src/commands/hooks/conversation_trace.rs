@@ -43,7 +43,10 @@ pub fn run(args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
     // Intake never refuses events over a bad config: it warns and uses what is valid.
     let config = Config::load_for_hook(location.config_scope());
     crate::logging::apply(&config.logging);
-    let envelope = raw.into_events(&location.root);
+    let mut envelope = raw.into_events(&location.root);
+    if config.capture.redact_secrets {
+        envelope.redact_secrets();
+    }
     if !config.hooks.enabled.conversation_trace {
         eprintln!("sce: intake is switched off (hooks.enabled.conversation_trace = false); nothing was stored");
         let report = intake::IntakeReport::not_stored(envelope);
