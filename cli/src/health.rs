@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::git::{Repo, read_note};
 use crate::install::{HookStatus, MANAGED_HOOKS, PluginStatus, hook_status, plugin_status};
-use crate::store::{Spool, Store, StorePaths};
+use crate::store::{Spool, Store, StoreError, StorePaths};
 
 /// How many commits since setup are checked for a record at most.
 const MAX_COMMITS_CHECKED: usize = 1000;
@@ -31,6 +31,10 @@ pub enum Repair {
     InstallHooks,
     /// Reinstall the OpenCode plugin.
     InstallPlugin,
+    /// Create the database (and apply its migrations).
+    CreateDatabase,
+    /// Move a damaged database aside and start a new one.
+    ReplaceDatabase,
     /// Store the spooled batches.
     DrainSpool,
     /// Produce records for these commits.
@@ -114,14 +118,14 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
                     Some(store)
                 }
                 Ok(Some(found)) => {
-                    checks.push(Check::new(
-                        "database",
-                        Status::Problem,
-                        format!(
-                            "{} fails its integrity check ({found}); move it aside and run `sce setup`",
-                            paths.db.display()
-                        ),
-                    ));
+                    checks.push(
+                        Check::new(
+                            "database",
+                            Status::Problem,
+                            format!("{} fails its integrity check ({found})", paths.db.display()),
+                        )
+                        .repairable(Repair::ReplaceDatabase),
+                    );
                     None
                 }
                 Err(e) => {
@@ -130,16 +134,17 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
                 }
             },
             Err(e) => {
-                checks.push(Check::new("database", Status::Problem, e.to_string()));
+                let damaged = looks_damaged(&e);
+                let check = Check::new("database", Status::Problem, e.to_string());
+                checks.push(if damaged { check.repairable(Repair::ReplaceDatabase) } else { check });
                 None
             }
         }
     } else {
-        checks.push(Check::new(
-            "database",
-            Status::Problem,
-            format!("{} does not exist; run `sce setup`", paths.db.display()),
-        ));
+        checks.push(
+            Check::new("database", Status::Problem, format!("{} does not exist", paths.db.display()))
+                .repairable(Repair::CreateDatabase),
+        );
         None
     };
 
@@ -153,6 +158,19 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
 
     checks.push(missing_records(repo, &paths, &config, store.as_ref()));
     checks
+}
+
+/// Whether an open failure means the file itself is damaged (so replacing it is
+/// the repair), as opposed to a lock, a permission or a bug.
+fn looks_damaged(error: &StoreError) -> bool {
+    let StoreError::Failed { source, .. } = error else { return false };
+    if matches!(source, turso::Error::Corrupt(_) | turso::Error::NotAdb(_)) {
+        return true;
+    }
+    let message = source.to_string().to_ascii_lowercase();
+    ["short read", "corrupt", "malformed", "not a database", "invalid page", "invalid header"]
+        .iter()
+        .any(|sign| message.contains(sign))
 }
 
 /// Commits since setup (and commits marked pending) without a record.

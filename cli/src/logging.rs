@@ -25,8 +25,8 @@ fn install(filter: EnvFilter, format: LogFormat) {
 pub fn init_from_command_line(verbose: u8) {
     let filter = match verbose {
         0 => EnvFilter::try_from_env("SCE_LOG").ok(),
-        1 => Some(EnvFilter::new("sce=debug")),
-        _ => Some(EnvFilter::new("sce=trace")),
+        1 => Some(EnvFilter::new("sce=debug,warn")),
+        _ => Some(EnvFilter::new("sce=trace,info")),
     };
     if let Some(filter) = filter {
         install(filter, LogFormat::Text);
@@ -35,12 +35,14 @@ pub fn init_from_command_line(verbose: u8) {
 
 /// Applies the configuration's logging settings, unless the command line already chose.
 pub fn apply(config: &LoggingConfig) {
+    // sce reports its own failures in one line each; the libraries' logs (Turso's
+    // I/O errors, say) are noise at the default level and only join from debug on.
     let level = match config.level {
-        LogLevel::Error => "error",
-        LogLevel::Warn => "warn",
-        LogLevel::Info => "sce=info,warn",
+        LogLevel::Error => "sce=error,off",
+        LogLevel::Warn => "sce=warn,off",
+        LogLevel::Info => "sce=info,off",
         LogLevel::Debug => "sce=debug,warn",
-        LogLevel::Trace => "sce=trace,warn",
+        LogLevel::Trace => "sce=trace,info",
     };
     install(EnvFilter::new(level), config.format);
 }

@@ -88,6 +88,26 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
             Ok(change) => change.to_string(),
             Err(e) => format!("could not install the plugin: {e}"),
         },
+        Repair::CreateDatabase => match open() {
+            Ok(_) => format!("created {}", paths.db.display()),
+            Err(e) => format!("could not create the database: {e}"),
+        },
+        Repair::ReplaceDatabase => {
+            let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+            let aside = paths.db.with_extension(format!("db.damaged-{stamp}"));
+            let mut wal = paths.db.as_os_str().to_owned();
+            wal.push("-wal");
+            let moved = std::fs::rename(&paths.db, &aside);
+            let _ =
+                std::fs::rename(std::path::PathBuf::from(&wal), aside.with_extension(format!("damaged-{stamp}-wal")));
+            match moved.map_err(|e| e.to_string()).and_then(|()| open().map_err(|e| e.to_string())) {
+                Ok(_) => format!(
+                    "moved the damaged database aside to {} and started a new one; events stored only in it are not recovered, records in git notes are kept",
+                    aside.display()
+                ),
+                Err(e) => format!("could not replace the damaged database: {e}"),
+            }
+        }
         Repair::DrainSpool => match open().and_then(|store| crate::intake::drain_into(&store, None)) {
             Ok(n) => format!("stored {n} spooled batch(es)"),
             Err(e) => format!("could not drain the spool: {e}"),

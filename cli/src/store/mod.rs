@@ -36,10 +36,10 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// Another process kept the DB locked (or busy) past the retry budget.
+    /// The DB stayed locked, busy or failing transiently (I/O) past the retry budget.
     #[error(
-        "the sce database {path} stayed locked or busy for {elapsed_ms} ms ({attempts} attempts): {last}; \
-             if no sce process is running, check `sce doctor`"
+        "the sce database {path} could not be used for {elapsed_ms} ms ({attempts} attempts): {last}; \
+             check `sce doctor`"
     )]
     Unavailable {
         /// The DB file.

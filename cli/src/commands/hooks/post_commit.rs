@@ -41,6 +41,12 @@ fn attribute_head() -> Result<(), String> {
         return Ok(());
     }
     let paths = repo.location.store_paths(&config);
+    if !paths.db.exists() && paths.setup_marker.exists() {
+        eprintln!(
+            "sce: post-commit: {} was missing; a new one is created, agent events recorded before are gone (see `sce doctor`)",
+            paths.db.display()
+        );
+    }
     let outcome = Store::open(&paths, &config.policies.database_retry.agent_trace_db)
         .map_err(|e| e.to_string())
         .and_then(|store| {
