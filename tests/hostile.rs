@@ -138,3 +138,27 @@ fn hook_scripts_cannot_be_injected_through_paths_or_branch_names() {
     let record: Value = serde_json::from_slice(&record.stdout).unwrap();
     assert_eq!(counts(&record).2, 1);
 }
+
+#[test]
+fn symlinks_and_submodules_in_a_commit_are_left_alone() {
+    let sub = TestRepo::new();
+    sub.write("lib.txt", "lib\n");
+    sub.commit_all("sub");
+    let repo = TestRepo::with_hook();
+    std::os::unix::fs::symlink("target.txt", repo.root.join("link.txt")).unwrap();
+    repo.write("target.txt", "t\n");
+    let out = std::process::Command::new("git")
+        .args(["-c", "protocol.file.allow=always", "submodule", "add", "-q"])
+        .arg(&sub.root)
+        .arg("vendor/sub")
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = repo.commit_all("symlink and submodule");
+    assert!(stderr.is_empty(), "{stderr}");
+    let record = repo.record("HEAD");
+    let paths: Vec<&str> = record["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(paths.contains(&"target.txt") && paths.contains(&".gitmodules"), "{paths:?}");
+    assert!(!paths.contains(&"link.txt") && !paths.contains(&"vendor/sub"), "{paths:?}");
+}
