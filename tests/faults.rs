@@ -7,7 +7,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{Agent, TestRepo, counts};
+use common::{Agent, TestRepo, counts, problem_names};
 use sce::store::{CountedTable, Store, StorePaths};
 use serde_json::{Value, json};
 
@@ -28,19 +28,7 @@ fn commit(repo: &TestRepo, msg: &str) -> String {
 }
 
 fn doctor(repo: &TestRepo, fix: bool) -> (i32, Value) {
-    let args: &[&str] = if fix { &["doctor", "--json", "--fix"] } else { &["doctor", "--json"] };
-    let out = repo.sce(args, "");
-    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
-}
-
-fn problem_names(report: &Value) -> Vec<String> {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["status"] == "problem")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect()
+    repo.doctor(if fix { &["--fix"] } else { &[] })
 }
 
 /// Damages the DB with `damage`, then checks the whole recovery story.

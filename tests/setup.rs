@@ -5,7 +5,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Agent, TestRepo, counts, run_sce};
+use common::{Agent, TestRepo, counts, problem_names, run_sce};
 use serde_json::Value;
 
 fn setup(repo: &TestRepo, args: &[&str]) -> String {
@@ -14,23 +14,6 @@ fn setup(repo: &TestRepo, args: &[&str]) -> String {
     let out = repo.sce(&all, "");
     assert!(out.status.success(), "setup failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn doctor(repo: &TestRepo, args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["doctor", "--json"];
-    all.extend_from_slice(args);
-    let out = repo.sce(&all, "");
-    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
-}
-
-fn problems(report: &Value) -> Vec<String> {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["status"] == "problem")
-        .map(|c| c["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Commits with `PATH` limited to git's directory, so only the hook's fallback path can find sce.
@@ -155,27 +138,30 @@ fn setup_opencode_installs_only_the_plugin() {
 #[test]
 fn doctor_finds_problems_and_fix_repairs_them() {
     let repo = TestRepo::new();
-    let (code, report) = doctor(&repo, &[]);
+    let (code, report) = repo.doctor(&[]);
     assert_eq!(code, 8);
     assert_eq!(report["ready"], false);
-    assert!(problems(&report).contains(&"hooks".to_string()) && problems(&report).contains(&"database".to_string()));
+    assert!(
+        problem_names(&report).contains(&"hooks".to_string())
+            && problem_names(&report).contains(&"database".to_string())
+    );
 
     setup(&repo, &[]);
-    let (code, report) = doctor(&repo, &[]);
-    assert_eq!((code, problems(&report)), (0, vec![]), "{report}");
+    let (code, report) = repo.doctor(&[]);
+    assert_eq!((code, problem_names(&report)), (0, vec![]), "{report}");
 
     // Break things: the hook goes, a commit lands without a record, events wait in the spool.
     repo.write("a.txt", "a\n");
     std::fs::remove_file(repo.root.join(".git/hooks/post-commit")).unwrap();
     repo.commit_all("unrecorded");
     std::fs::write(repo.sce_dir().join("spool.jsonl"), "{\"worktree\":\"\",\"events\":[{\"kind\":\"message\",\"session_id\":\"s\",\"message_id\":\"m\",\"role\":\"user\",\"model_id\":null,\"parent_id\":null,\"time_created_ms\":1,\"time_completed_ms\":null,\"tool_name\":null,\"tool_version\":null}]}\n").unwrap();
-    let (code, report) = doctor(&repo, &[]);
+    let (code, report) = repo.doctor(&[]);
     assert_eq!(code, 8);
-    let mut found = problems(&report);
+    let mut found = problem_names(&report);
     found.sort();
     assert_eq!(found, ["hooks", "records", "spool"], "{report}");
 
-    let (code, report) = doctor(&repo, &["--fix"]);
+    let (code, report) = repo.doctor(&["--fix"]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["ready"], true);
     assert_eq!(report["repairs"].as_array().unwrap().len(), 3, "{report}");

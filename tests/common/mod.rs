@@ -238,3 +238,24 @@ impl TestRepo {
         TestRepo { _dir: tempfile::tempdir().unwrap(), root: root.to_path_buf() }
     }
 }
+
+impl TestRepo {
+    /// `sce doctor --json [ARGS]`: (exit code, report).
+    pub fn doctor(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["doctor", "--json"];
+        all.extend_from_slice(args);
+        let out = self.sce(&all, "");
+        (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
+    }
+}
+
+/// Names of the checks a doctor report calls problems.
+pub fn problem_names(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "problem")
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
