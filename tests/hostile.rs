@@ -162,3 +162,17 @@ fn symlinks_and_submodules_in_a_commit_are_left_alone() {
     assert!(paths.contains(&"target.txt") && paths.contains(&".gitmodules"), "{paths:?}");
     assert!(!paths.contains(&"link.txt") && !paths.contains(&"vendor/sub"), "{paths:?}");
 }
+
+#[test]
+fn a_hundred_megabyte_file_is_skipped_by_default() {
+    let repo = TestRepo::with_hook();
+    let line = "a fairly ordinary line of generated text, repeated many times over\n";
+    let big = line.repeat(100 * 1024 * 1024 / line.len() + 1);
+    std::fs::write(repo.root.join("huge.log"), &big).unwrap();
+    repo.write("small.txt", "small\n");
+    let stderr = repo.commit_all("huge");
+    assert!(stderr.is_empty(), "{stderr}");
+    let record = repo.record("HEAD");
+    assert_eq!(record["metadata"]["sce"]["large_files_skipped"], 1);
+    assert_eq!(counts(&record).2, 1, "only small.txt is attributed");
+}
