@@ -156,8 +156,23 @@ impl FileView {
             };
             let Some(position) = position else {
                 outcome.skipped_hunks += 1;
+                self.disown_rewritten(hunk);
                 continue;
             };
+            // A line removed and added again with the same text (e.g. only its final
+            // newline changed) was not written by this edit: it keeps its owner.
+            let mut removed: Vec<(&str, Option<u32>)> = Vec::new();
+            let mut cursor = position;
+            for line in &hunk.lines {
+                match line {
+                    HunkLine::Context(_) => cursor += 1,
+                    HunkLine::Removed(text) => {
+                        removed.push((strip_cr(text), self.owners[cursor]));
+                        cursor += 1;
+                    }
+                    HunkLine::Added(_) => {}
+                }
+            }
             let mut lines = Vec::new();
             let mut owners = Vec::new();
             let mut cursor = position;
@@ -170,8 +185,13 @@ impl FileView {
                     }
                     HunkLine::Removed(_) => cursor += 1,
                     HunkLine::Added(text) => {
-                        lines.push(strip_cr(text).to_string());
-                        owners.push(Some(author));
+                        let text = strip_cr(text);
+                        let owner = match removed.iter().position(|(old, _)| *old == text) {
+                            Some(i) => removed.remove(i).1,
+                            None => Some(author),
+                        };
+                        lines.push(text.to_string());
+                        owners.push(owner);
                     }
                 }
             }
@@ -183,6 +203,24 @@ impl FileView {
             outcome.applied_hunks += 1;
         }
         outcome
+    }
+
+    /// A hunk that could not be placed still says which lines the agent rewrote,
+    /// though not where. Every owned view line that is, or may have been edited
+    /// into, one of its removed lines (similar enough to count as mixed) loses its
+    /// owner: the line now in the file is the agent's rewrite of it, and must not be
+    /// credited to whoever wrote the old text. Under-credit, never mis-credit.
+    fn disown_rewritten(&mut self, hunk: &Hunk) {
+        let removed: Vec<&str> = hunk
+            .lines
+            .iter()
+            .filter_map(|l| if let HunkLine::Removed(t) = l { Some(strip_cr(t)) } else { None })
+            .collect();
+        for (line, owner) in self.lines.iter().zip(self.owners.iter_mut()) {
+            if owner.is_some() && removed.iter().any(|old| may_descend(line, old)) {
+                *owner = None;
+            }
+        }
     }
 
     fn matches_at(&self, position: usize, old: &[&str]) -> bool {
@@ -212,6 +250,17 @@ impl FileView {
         }
         self.authors = kept;
     }
+}
+
+/// Whether `new` could be `old` edited, by sce's mixed rule (≥ 0.5 similarity).
+/// A length check first: similarity ≥ 0.5 needs the shorter line to be at least a
+/// third of the longer.
+fn may_descend(new: &str, old: &str) -> bool {
+    let (a, b) = (new.trim().chars().count(), old.trim().chars().count());
+    if a.min(b) * 3 < a.max(b) {
+        return false;
+    }
+    super::classify::similarity(new, old) >= super::classify::MIXED_THRESHOLD
 }
 
 fn strip_cr(line: &str) -> &str {
@@ -276,6 +325,42 @@ mod tests {
         let outcome = twice.apply(&author("s1"), EditContent::Patch(&hunks));
         assert_eq!(outcome, ApplyOutcome { applied_hunks: 0, skipped_hunks: 1 });
         assert!(!twice.has_owned_lines());
+    }
+
+    /// Found by `fuzz/` (attribution target): see fuzz/README.md, finding 1.
+    #[test]
+    fn a_patch_that_only_adds_the_final_newline_keeps_the_last_line_owner() {
+        // A person's "a" without a final newline; the agent appends "b". Diff tools
+        // write this as "-a, \ No newline at end of file, +a, +b": "a" is not the agent's.
+        let mut view = FileView::unowned("a");
+        let hunks = crate::unidiff::parse(
+            "--- a/f\n+++ b/f\n@@ -1 +1,2 @@\n-a\n\\ No newline at end of file\n+a\n+b\n\\ No newline at end of file\n",
+        )
+        .unwrap();
+        view.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(view.lines, ["a", "b"]);
+        assert_eq!(owners(&view), [None, Some("s1")]);
+    }
+
+    #[test]
+    fn a_line_removed_and_added_unchanged_keeps_its_owner() {
+        // Only the final newline changed: "b" comes out and goes back in.
+        let mut view = FileView::unowned("a\nb");
+        let hunks = crate::unidiff::parse("@@ -1,2 +1,3 @@\n a\n-b\n\\ No newline at end of file\n+b\n+c\n").unwrap();
+        view.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(view.lines, ["a", "b", "c"]);
+        assert_eq!(owners(&view), [None, None, Some("s1")]);
+    }
+
+    #[test]
+    fn an_unplaceable_hunk_disowns_the_lines_it_rewrote() {
+        let mut view = FileView::default();
+        view.apply(&author("s0"), EditContent::Full { before: None, after: "x\nold line\ny\n" });
+        // s1 rewrote "old line", but a person changed the context meanwhile: the hunk does not place.
+        let hunks = crate::unidiff::parse("@@ -1,3 +1,3 @@\n gone\n-old line\n+old line, rewritten\n y\n").unwrap();
+        let outcome = view.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(outcome.skipped_hunks, 1);
+        assert_eq!(owners(&view), [Some("s0"), None, Some("s0")]);
     }
 
     #[test]
