@@ -263,20 +263,9 @@ impl World {
             Report::FullNoBefore if self.dirty => Report::Full,
             r => r,
         };
-        // Known issue 2 (README "Findings"): when a patch hunk is skipped because a
-        // person changed the file, sce's view keeps the old text of a line the
-        // agent rewrote, and the rewritten line is credited (mixed) to whoever wrote
-        // the old text. With `avoid-known-issues` an agent whose patch may not
-        // apply replaces lines instead of rewriting them.
-        let avoid_rewrite =
-            cfg!(feature = "avoid-known-issues") && self.dirty && matches!(report, Report::Patch { .. });
         let mut next = self.lines.clone();
         let mut changed = false;
         for &c in changes.iter().take(MAX_CHANGES) {
-            let c = match c {
-                Change::Modify { at, .. } if avoid_rewrite => Change::Replace { at, len: 0, count: 0 },
-                c => c,
-            };
             changed |= self.change(&mut next, c, Some(session));
         }
         if !changed {
@@ -298,18 +287,6 @@ impl World {
                 self.view.apply(&who, EditContent::Full { before: None, after: &after });
             }
             Report::Patch { context } => {
-                // Known issue 1 (README "Findings"): in a file without a final newline,
-                // a diff that changes the last line's newline shows that line as
-                // removed and re-added, and sce credits it to the agent. With
-                // `avoid-known-issues` the diff is made as if both sides ended with a
-                // newline: the same lines, without the artefact.
-                let (before, after) = if cfg!(feature = "avoid-known-issues") && self.no_final_newline {
-                    let eol = if self.crlf { "\r\n" } else { "\n" };
-                    let terminate = |t: &str| if t.is_empty() { String::new() } else { format!("{t}{eol}") };
-                    (terminate(&before), terminate(&after))
-                } else {
-                    (before.clone(), after.clone())
-                };
                 let diff = TextDiff::from_lines(&before, &after)
                     .unified_diff()
                     .context_radius(context as usize % 4)
