@@ -1,14 +1,12 @@
 //! Aligning committed content with the agents' view and classifying each line.
 
-use std::time::Duration;
-
-use similar::{Algorithm, DiffOp, TextDiff, capture_diff_slices};
+use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use super::view::FileView;
 
 /// A committed line that an agent edited and a person then changed counts as
 /// the agent's (mixed) while at least this share of its characters remain.
-pub const MIXED_THRESHOLD: f32 = 0.5;
+pub const MIXED_THRESHOLD: f64 = 0.5;
 
 /// How far (in lines) from its proportional position a replaced line looks for the agent line it came from.
 const PAIRING_WINDOW: usize = 8;
@@ -24,14 +22,26 @@ pub enum LineClass {
     Unknown,
 }
 
-/// Character similarity of two lines in [0, 1] (2·matches / total length), ignoring
-/// leading and trailing white space: indentation is layout, not authorship.
-pub fn similarity(a: &str, b: &str) -> f32 {
+/// Character similarity of two lines in [0, 1]: 2·LCS / total length in chars
+/// (the Indel ratio), ignoring leading and trailing white space: indentation is
+/// layout, not authorship. Exact and deterministic: a bit-parallel LCS
+/// (`rapidfuzz`), ≈ 0.2 µs for two 45-char lines, with no time-out to fall back on.
+pub fn similarity(a: &str, b: &str) -> f64 {
     let (a, b) = (a.trim(), b.trim());
     if a == b {
         return 1.0;
     }
-    TextDiff::configure().algorithm(Algorithm::Myers).timeout(Duration::from_millis(20)).diff_chars(a, b).ratio()
+    rapidfuzz::fuzz::ratio(a.chars(), b.chars())
+}
+
+/// [`similarity`] when it reaches `cutoff`, else `None` (cheaper: the LCS stops early).
+pub fn similarity_at_least(a: &str, b: &str, cutoff: f64) -> Option<f64> {
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return Some(1.0);
+    }
+    let args = rapidfuzz::fuzz::Args::default().score_cutoff(cutoff);
+    rapidfuzz::fuzz::ratio_with_args(a.chars(), b.chars(), &args)
 }
 
 /// Classifies every line of `committed` against `view` (callers keep the ones
@@ -109,8 +119,10 @@ fn pair_replaced(
         let high = (expected + PAIRING_WINDOW + 1).min(old_index + old_len);
         let line = &committed[new_index + j];
         let best = (low..high)
-            .filter_map(|i| view.owners[i].map(|author| (i, author, similarity(&view.lines[i], line))))
-            .filter(|(_, _, score)| *score >= MIXED_THRESHOLD)
+            .filter_map(|i| {
+                let author = view.owners[i]?;
+                Some((i, author, similarity_at_least(&view.lines[i], line, MIXED_THRESHOLD)?))
+            })
             .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)));
         if let Some((i, author, score)) = best {
             classes[new_index + j] = if score >= 1.0 { LineClass::Ai(author) } else { LineClass::Mixed(author) };
@@ -200,6 +212,15 @@ mod tests {
     fn similarity_is_a_character_ratio() {
         assert_eq!(similarity("abcd", "abcd"), 1.0);
         assert_eq!(similarity("abcd", "wxyz"), 0.0);
-        assert!((similarity("abcd", "abxy") - 0.5).abs() < 1e-6);
+        assert!((similarity("abcd", "abxy") - 0.5).abs() < 1e-9);
+        // Indentation is ignored; chars, not bytes, are compared.
+        assert_eq!(similarity("    x = 1;", "x = 1;"), 1.0);
+        assert!((similarity("é漢字x", "é漢y") - 4.0 / 7.0).abs() < 1e-9);
+        // The longest common subsequence, not a heuristic diff: "acegikmoqsuwy" is
+        // a subsequence of the alphabet, so 2·13 / (26 + 13).
+        let alphabet = "abcdefghijklmnopqrstuvwxyz";
+        assert!((similarity(alphabet, "acegikmoqsuwy") - 26.0 / 39.0).abs() < 1e-9);
+        assert_eq!(similarity_at_least("abcd", "abxy", 0.5), Some(0.5));
+        assert_eq!(similarity_at_least("abcd", "axyz", 0.5), None);
     }
 }

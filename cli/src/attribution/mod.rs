@@ -12,6 +12,6 @@ mod classify;
 mod lines;
 mod view;
 
-pub use classify::{LineClass, MIXED_THRESHOLD, classify_added_lines, similarity};
+pub use classify::{LineClass, MIXED_THRESHOLD, classify_added_lines, similarity, similarity_at_least};
 pub use lines::split_lines;
 pub use view::{ApplyOutcome, Author, EditContent, FileView};

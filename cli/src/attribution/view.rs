@@ -1,5 +1,7 @@
 //! The agents' view of one file: its lines, each with the author that last wrote it.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
@@ -210,14 +212,41 @@ impl FileView {
     /// into, one of its removed lines (similar enough to count as mixed) loses its
     /// owner: the line now in the file is the agent's rewrite of it, and must not be
     /// credited to whoever wrote the old text. Under-credit, never mis-credit.
+    ///
+    /// Owned × removed lines can be millions of pairs: equal texts are decided
+    /// once, a length check skips pairs that cannot reach the threshold, and after
+    /// [`DISOWN_COMPARISON_BUDGET`] comparisons every undecided owned line that
+    /// has a length-compatible removed line is disowned without comparing.
     fn disown_rewritten(&mut self, hunk: &Hunk) {
-        let removed: Vec<&str> = hunk
+        // Distinct removed texts, trimmed, ordered by length in chars.
+        let mut removed: Vec<(usize, &str)> = hunk
             .lines
             .iter()
-            .filter_map(|l| if let HunkLine::Removed(t) = l { Some(strip_cr(t)) } else { None })
+            .filter_map(|l| if let HunkLine::Removed(t) = l { Some(strip_cr(t).trim()) } else { None })
+            .map(|t| (t.chars().count(), t))
             .collect();
-        for (line, owner) in self.lines.iter().zip(self.owners.iter_mut()) {
-            if owner.is_some() && removed.iter().any(|old| may_descend(line, old)) {
+        removed.sort_unstable();
+        removed.dedup();
+        let exact: HashSet<&str> = removed.iter().map(|(_, t)| *t).collect();
+        let mut budget = DISOWN_COMPARISON_BUDGET;
+        let mut decided: HashMap<&str, bool> = HashMap::new();
+        let mut disowned = vec![false; self.lines.len()];
+        for (index, line) in self.lines.iter().enumerate() {
+            if self.owners[index].is_none() {
+                continue;
+            }
+            let text = line.trim();
+            disowned[index] = match decided.get(text) {
+                Some(&decision) => decision,
+                None => {
+                    let decision = exact.contains(text) || may_descend_from_any(text, &removed, &mut budget);
+                    decided.insert(text, decision);
+                    decision
+                }
+            };
+        }
+        for (owner, disown) in self.owners.iter_mut().zip(disowned) {
+            if disown {
                 *owner = None;
             }
         }
@@ -252,15 +281,30 @@ impl FileView {
     }
 }
 
-/// Whether `new` could be `old` edited, by sce's mixed rule (≥ 0.5 similarity).
-/// A length check first: similarity ≥ 0.5 needs the shorter line to be at least a
-/// third of the longer.
-fn may_descend(new: &str, old: &str) -> bool {
-    let (a, b) = (new.trim().chars().count(), old.trim().chars().count());
-    if a.min(b) * 3 < a.max(b) {
-        return false;
+/// Pair comparisons [`FileView::disown_rewritten`] may spend on one unplaceable
+/// hunk (≈ 0.2 µs each for code-length lines, so ≈ 200 ms at worst: 1,000
+/// removed lines against 1,000 owned ones). A count, not a clock, so that a
+/// commit is attributed the same on every machine.
+const DISOWN_COMPARISON_BUDGET: usize = 1_000_000;
+
+/// Whether `text` (trimmed) could be one of the `removed` texts (trimmed, sorted
+/// by char length) edited, by sce's mixed rule (≥ 0.5 similarity). Similarity
+/// ≥ 0.5 needs 3 · shorter ≥ longer, so only that length range is compared; when
+/// the budget runs out, a line with any candidate counts as a descendant.
+fn may_descend_from_any(text: &str, removed: &[(usize, &str)], budget: &mut usize) -> bool {
+    let length = text.chars().count();
+    let low = removed.partition_point(|(l, _)| l * 3 < length);
+    let high = removed.partition_point(|(l, _)| *l <= length * 3);
+    for (_, old) in &removed[low..high.max(low)] {
+        if *budget == 0 {
+            return true;
+        }
+        *budget -= 1;
+        if super::classify::similarity_at_least(text, old, super::classify::MIXED_THRESHOLD).is_some() {
+            return true;
+        }
     }
-    super::classify::similarity(new, old) >= super::classify::MIXED_THRESHOLD
+    false
 }
 
 fn strip_cr(line: &str) -> &str {
@@ -361,6 +405,30 @@ mod tests {
         let outcome = view.apply(&author("s1"), EditContent::Patch(&hunks));
         assert_eq!(outcome.skipped_hunks, 1);
         assert_eq!(owners(&view), [Some("s0"), None, Some("s0")]);
+    }
+
+    #[test]
+    fn a_huge_unplaceable_hunk_stays_within_its_budget_and_errs_towards_unknown() {
+        // Owned lines against 1,000 unrelated removed lines of similar length: twice
+        // as many pairs as the budget allows.
+        let removed = 1000;
+        let compared = DISOWN_COMPARISON_BUDGET / removed;
+        let owned: String = (0..2 * compared).map(|i| format!("let value_{i:04} = compute(alpha, beta);\n")).collect();
+        let mut view = FileView::default();
+        view.apply(&author("s0"), EditContent::Full { before: None, after: &format!("short\n{owned}") });
+        let mut patch = format!("@@ -1,{} +1,1 @@\n not in the view\n", removed + 1);
+        for i in 0..removed {
+            patch.push_str(&format!("-QWXZ JKVY {i:04} PMB0 QWXZ JKVY PMB0 QWXZ JK\n"));
+        }
+        let hunks = crate::unidiff::parse(&patch).unwrap();
+        assert_eq!(view.apply(&author("s1"), EditContent::Patch(&hunks)).skipped_hunks, 1);
+        let owners = owners(&view);
+        // "short" has no removed line within 3× its length: compared with nothing, kept.
+        assert_eq!(owners[0], Some("s0"));
+        // The lines compared within the budget are unrelated: kept.
+        assert!(owners[1..=compared].iter().all(|o| *o == Some("s0")));
+        // The rest could not be compared: unknown, never guessed owned.
+        assert!(owners[compared + 1..].iter().all(Option::is_none));
     }
 
     #[test]
