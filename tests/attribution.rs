@@ -339,15 +339,16 @@ fn the_hook_handles_detached_head_merges_worktrees_and_hooks_path() {
 }
 
 #[test]
-fn paths_with_spaces_quotes_and_newlines() {
+fn paths_with_spaces_quotes_newlines_dashes_and_backslashes() {
     let repo = TestRepo::with_hook();
     let agent = Agent::new(&repo, "ses_A", MODEL_A);
-    for path in ["dir with space/it's \"quoted\".txt", "new\nline.txt", "-leading-dash.txt"] {
+    let odd = ["dir with space/it's \"quoted\".txt", "new\nline.txt", "-leading-dash.txt", "back\\slash.txt"];
+    for path in odd {
         agent.write(path, "content\n");
     }
     let record = commit(&repo, "odd paths");
     let paths: Vec<&str> = record["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    for path in ["dir with space/it's \"quoted\".txt", "new\nline.txt", "-leading-dash.txt"] {
+    for path in odd {
         assert!(paths.contains(&path), "{path:?} missing from {paths:?}");
         assert_eq!(classes(&record, &repo, path), v(&["ai:ses_A"]));
     }
