@@ -50,7 +50,10 @@ def init_repo(path, env, hook=False):
     path.mkdir(parents=True)
     git(path, "init", "-q", "-b", "main", env=env)
     for key, value in [("user.name", "Bench"), ("user.email", "bench@example.com"),
-                       ("commit.gpgsign", "false"), ("core.hooksPath", str(path / ".git" / "hooks"))]:
+                       ("commit.gpgsign", "false"), ("core.hooksPath", str(path / ".git" / "hooks")),
+                       # No background `git maintenance` (auto gc after thousands of loose objects):
+                       # it competes for the CPU and can hold locks a timed commit then trips over.
+                       ("gc.auto", "0"), ("maintenance.auto", "false")]:
         git(path, "config", key, value, env=env)
     hooks = path / ".git" / "hooks"
     for sample in hooks.glob("*.sample"):
