@@ -6,6 +6,10 @@
   sce's view of the file (its context was changed by someone sce did not see), and
   whose removed lines resemble none of A's. sce must compare A's lines with B's
   removed ones to find the lines B may have rewritten (N x N pairs).
+- moved hunk: an agent wrote N equal lines and one last line; a second agent's
+  patch changes that last line, with 3,000 equal context lines above it, stated at
+  line 1: every position matches all but the hunk's last line, so a naive search
+  for where the hunk moved to is quadratic (capped at 10 M line comparisons).
 - full rewrite: an agent wrote N random lines, then rewrote the file to N other
   random lines; the committed file is the first version, so every committed line
   is paired against the view's lines near it by character similarity.
@@ -57,6 +61,15 @@ def unplaceable_patch(sce, repo, env, lines):
     return "".join(f"{l}\n" for l in owned)
 
 
+def moved_hunk(sce, repo, env, lines):
+    content = "x\n" * lines + "end\n"
+    report(sce, repo, env, "ses_A", "m1", [{"after": content}])
+    context = min(3000, lines)
+    hunk = f"--- a/f.txt\n+++ b/f.txt\n@@ -1,{context + 1} +1,{context + 1} @@\n" + " x\n" * context + "-end\n+END\n"
+    report(sce, repo, env, "ses_B", "m2", [{"patch": hunk}])
+    return "x\n" * lines + "END\n"
+
+
 def full_rewrite(sce, repo, env, lines):
     rng = random.Random(2)
     first, second = ("".join("".join(rng.choice("abcdefghijklmnop(){};= ") for _ in range(40)) + "\n"
@@ -101,6 +114,7 @@ def main():
     sce = common.find_sce()
     rows = []
     for name, scenario, lines in (("unplaceable patch", unplaceable_patch, 500 if args.quick else 2000),
+                                  ("moved hunk", moved_hunk, 2000 if args.quick else 20000),
                                   ("full rewrite", full_rewrite, 2000 if args.quick else 20000)):
         print(f"worst: {name}, {lines} lines x {rounds} rounds ...", file=sys.stderr)
         rows.append(bench(sce, name, scenario, lines, rounds))

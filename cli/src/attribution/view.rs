@@ -138,6 +138,8 @@ impl FileView {
         let mut outcome = ApplyOutcome::default();
         let mut drift: isize = 0;
         let mut floor = 0usize;
+        let mut search_budget = PLACEMENT_COMPARISON_BUDGET;
+        let mut disown_budget = DISOWN_COMPARISON_BUDGET;
         for hunk in hunks {
             let old: Vec<&str> = hunk.old_lines().map(strip_cr).collect();
             // `-N,len` names the first old line (1-based); a pure insertion's N is
@@ -149,16 +151,11 @@ impl FileView {
             } else if self.matches_at(expected, &old) {
                 Some(expected)
             } else {
-                let mut found =
-                    (floor..=self.lines.len().saturating_sub(old.len())).filter(|&p| self.matches_at(p, &old));
-                match (found.next(), found.next()) {
-                    (Some(p), None) => Some(p),
-                    _ => None,
-                }
+                self.unique_match_after(floor, &old, &mut search_budget)
             };
             let Some(position) = position else {
                 outcome.skipped_hunks += 1;
-                self.disown_rewritten(hunk);
+                self.disown_rewritten(hunk, &mut disown_budget);
                 continue;
             };
             // A line removed and added again with the same text (e.g. only its final
@@ -214,10 +211,11 @@ impl FileView {
     /// credited to whoever wrote the old text. Under-credit, never mis-credit.
     ///
     /// Owned × removed lines can be millions of pairs: equal texts are decided
-    /// once, a length check skips pairs that cannot reach the threshold, and after
-    /// [`DISOWN_COMPARISON_BUDGET`] comparisons every undecided owned line that
-    /// has a length-compatible removed line is disowned without comparing.
-    fn disown_rewritten(&mut self, hunk: &Hunk) {
+    /// once, a length check skips pairs that cannot reach the threshold, and once
+    /// the edit's `budget` (see [`DISOWN_COMPARISON_BUDGET`]) is spent every
+    /// undecided owned line that has a length-compatible removed line is disowned
+    /// without comparing.
+    fn disown_rewritten(&mut self, hunk: &Hunk, budget: &mut usize) {
         // Distinct removed texts, trimmed, ordered by length in chars.
         let mut removed: Vec<(usize, &str)> = hunk
             .lines
@@ -228,7 +226,6 @@ impl FileView {
         removed.sort_unstable();
         removed.dedup();
         let exact: HashSet<&str> = removed.iter().map(|(_, t)| *t).collect();
-        let mut budget = DISOWN_COMPARISON_BUDGET;
         let mut decided: HashMap<&str, bool> = HashMap::new();
         let mut disowned = vec![false; self.lines.len()];
         for (index, line) in self.lines.iter().enumerate() {
@@ -239,7 +236,7 @@ impl FileView {
             disowned[index] = match decided.get(text) {
                 Some(&decision) => decision,
                 None => {
-                    let decision = exact.contains(text) || may_descend_from_any(text, &removed, &mut budget);
+                    let decision = exact.contains(text) || may_descend_from_any(text, &removed, budget);
                     decided.insert(text, decision);
                     decision
                 }
@@ -250,6 +247,33 @@ impl FileView {
                 *owner = None;
             }
         }
+    }
+
+    /// The one position at or after `floor` where `old` stands in the view; `None`
+    /// when there is none, more than one, or the search would cost more line
+    /// comparisons than `budget` has left (long runs of equal lines, e.g. blank
+    /// ones, make a naive search quadratic): such a hunk is skipped like an
+    /// unplaceable one.
+    fn unique_match_after(&self, floor: usize, old: &[&str], budget: &mut usize) -> Option<usize> {
+        let last = self.lines.len().checked_sub(old.len())?;
+        let mut found = None;
+        for position in floor..=last {
+            let mut matched = true;
+            for (line, expected) in self.lines[position..position + old.len()].iter().zip(old) {
+                *budget = budget.checked_sub(1)?;
+                if line != expected {
+                    matched = false;
+                    break;
+                }
+            }
+            if matched {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(position);
+            }
+        }
+        found
     }
 
     fn matches_at(&self, position: usize, old: &[&str]) -> bool {
@@ -281,11 +305,16 @@ impl FileView {
     }
 }
 
-/// Pair comparisons [`FileView::disown_rewritten`] may spend on one unplaceable
-/// hunk (≈ 0.2 µs each for code-length lines, so ≈ 200 ms at worst: 1,000
-/// removed lines against 1,000 owned ones). A count, not a clock, so that a
-/// commit is attributed the same on every machine.
-const DISOWN_COMPARISON_BUDGET: usize = 1_000_000;
+/// Line comparisons one patch may spend looking for hunks that moved
+/// ([`FileView::unique_match_after`]); ≈ 45 ms. Past it the remaining moved hunks
+/// are skipped. A count, not a clock, like [`DISOWN_COMPARISON_BUDGET`].
+const PLACEMENT_COMPARISON_BUDGET: usize = 10_000_000;
+
+/// Line-pair similarity comparisons [`FileView::disown_rewritten`] may spend on
+/// the unplaceable hunks of one patch (≈ 0.3 µs each for code-length lines, so
+/// ≈ 75 ms at worst, e.g. 500 removed lines against 500 owned ones). A count,
+/// not a clock, so that a commit is attributed the same on every machine.
+const DISOWN_COMPARISON_BUDGET: usize = 250_000;
 
 /// Whether `text` (trimmed) could be one of the `removed` texts (trimmed, sorted
 /// by char length) edited, by sce's mixed rule (≥ 0.5 similarity). Similarity
@@ -429,6 +458,58 @@ mod tests {
         assert!(owners[1..=compared].iter().all(|o| *o == Some("s0")));
         // The rest could not be compared: unknown, never guessed owned.
         assert!(owners[compared + 1..].iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn the_disowning_budget_is_shared_by_the_hunks_of_one_patch() {
+        let removed = 1000;
+        let compared = DISOWN_COMPARISON_BUDGET / removed;
+        let owned: String = (0..compared).map(|i| format!("let value_{i:04} = compute(alpha, beta);\n")).collect();
+        let mut view = FileView::default();
+        view.apply(&author("s0"), EditContent::Full { before: None, after: &owned });
+        // Two unplaceable hunks, each with 1,000 unrelated removed lines: the first
+        // spends the whole budget (and disowns nothing), the second has none left.
+        let mut patch = String::new();
+        for hunk in 0..2 {
+            patch.push_str(&format!(
+                "@@ -{},{} +{},1 @@\n not in the view\n",
+                hunk * 5000 + 1,
+                removed + 1,
+                hunk * 5000 + 1
+            ));
+            for i in 0..removed {
+                patch.push_str(&format!("-QWXZ JKVY {hunk}{i:04} PMB0 QWXZ JKVY PMB0 QWXZ J\n"));
+            }
+        }
+        let hunks = crate::unidiff::parse(&patch).unwrap();
+        assert_eq!(view.apply(&author("s1"), EditContent::Patch(&hunks)).skipped_hunks, 2);
+        assert!(!view.has_owned_lines());
+        // The first hunk alone leaves every line with its owner.
+        let mut alone = FileView::default();
+        alone.apply(&author("s0"), EditContent::Full { before: None, after: &owned });
+        alone.apply(&author("s1"), EditContent::Patch(&hunks[..1]));
+        assert!(owners(&alone).iter().all(|o| *o == Some("s0")));
+    }
+
+    #[test]
+    fn a_moved_hunk_too_costly_to_find_is_skipped() {
+        // 8,000 equal lines, then the hunk's one distinctive line: each of the
+        // 5,000 positions before the real one matches all but the last of the
+        // hunk's 3,000 lines, so finding it would take ≈ 15 M line comparisons.
+        let mut text = "x\n".repeat(8000);
+        text.push_str("end\n");
+        let mut view = FileView::unowned(&text);
+        let mut patch = String::from("@@ -1,3000 +1,3000 @@\n");
+        patch.push_str(&" x\n".repeat(2999));
+        patch.push_str("-end\n+END\n");
+        let hunks = crate::unidiff::parse(&patch).unwrap();
+        let outcome = view.apply(&author("s1"), EditContent::Patch(&hunks));
+        assert_eq!(outcome, ApplyOutcome { applied_hunks: 0, skipped_hunks: 1 });
+        assert_eq!(view.lines.last().map(String::as_str), Some("end"));
+        // The same hunk near the top of a short view is found and applied.
+        let mut near = FileView::unowned(&format!("{}end\n", "x\n".repeat(3000)));
+        assert_eq!(near.apply(&author("s1"), EditContent::Patch(&hunks)).applied_hunks, 1);
+        assert_eq!(owners(&near).last(), Some(&Some("s1")));
     }
 
     #[test]
