@@ -438,3 +438,39 @@ fn rule7_an_agent_rename_before_the_first_commit_keeps_the_lines() {
     let record = commit(&repo, "a person reuses the old name");
     assert_eq!(classes(&record, &repo, "a.py"), v(&["unknown"]));
 }
+
+/// A second session's patch that does not place (a person changed what it names)
+/// still says which lines it rewrote: they are never left to the first session,
+/// however large the patch (past sce's comparison cap they become unknown).
+#[test]
+fn an_unplaced_patch_never_leaves_its_rewrites_to_the_earlier_session() {
+    let repo = TestRepo::with_hook();
+    let a = Agent::new(&repo, "ses_A", MODEL_A);
+    a.write("f.rs", "fn main() {\n    let total = compute(a, b);\n}\n");
+    // A person changes A's line (sce does not see it); B rewrites the person's line
+    // and reports only a patch, which names text sce's view does not have.
+    let b = Agent::new(&repo, "ses_B", MODEL_B);
+    repo.write("f.rs", "fn main() {\n    let total = compute(a, b, c).unwrap_or(0);\n}\n");
+    b.report(json!({"file_path": "f.rs", "tool": "edit", "patch": "@@ -1,3 +1,3 @@\n fn main() {\n\
+        -    let total = compute(a, b, c);\n+    let total = compute(a, b, c).unwrap_or(0);\n }\n"}));
+    // Large: A wrote 1,000 lines; B's unplaceable hunk removes 1,000 unrelated lines
+    // (a million pairs, four times the cap).
+    let owned: String = (0..1000).map(|i| format!("let value_{i:04} = compute(alpha, beta);\n")).collect();
+    a.write("big.rs", &owned);
+    let mut patch = String::from("@@ -1,1001 +1,1 @@\n not in the file\n");
+    for i in 0..1000 {
+        patch.push_str(&format!("-QWXZ JKVY {i:04} PMB0 QWXZ JKVY PMB0 QWXZ JK\n"));
+    }
+    b.report(json!({"file_path": "big.rs", "tool": "edit", "patch": patch}));
+    let record = commit(&repo, "unplaced patches");
+    // (The `}` is trivial and no longer next to an agent line: unknown too.)
+    assert_eq!(classes(&record, &repo, "f.rs"), v(&["ai:ses_A", "unknown", "unknown"]));
+    assert_eq!(record["metadata"]["sce"]["unplaced_agent_hunks"], 2);
+    let big = classes(&record, &repo, "big.rs");
+    // Never credited to B, whose hunk said nothing sce could place; A's lines compared
+    // within the cap stay A's, the rest are unknown rather than guessed.
+    assert!(big.iter().all(|c| c == "ai:ses_A" || c == "unknown"), "{big:?}");
+    let kept = big.iter().take_while(|c| *c == "ai:ses_A").count();
+    assert!(kept > 0 && kept < 1000, "kept {kept}");
+    assert!(big[kept..].iter().all(|c| c == "unknown"));
+}
