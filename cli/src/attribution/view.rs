@@ -1,6 +1,6 @@
 //! The agents' view of one file: its lines, each with the author that last wrote it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffOp, capture_diff_slices};
@@ -225,7 +225,6 @@ impl FileView {
             .collect();
         removed.sort_unstable();
         removed.dedup();
-        let exact: HashSet<&str> = removed.iter().map(|(_, t)| *t).collect();
         let mut decided: HashMap<&str, bool> = HashMap::new();
         let mut disowned = vec![false; self.lines.len()];
         for (index, line) in self.lines.iter().enumerate() {
@@ -236,7 +235,7 @@ impl FileView {
             disowned[index] = match decided.get(text) {
                 Some(&decision) => decision,
                 None => {
-                    let decision = exact.contains(text) || may_descend_from_any(text, &removed, budget);
+                    let decision = may_descend_from_any(text, &removed, budget);
                     decided.insert(text, decision);
                     decision
                 }
@@ -322,6 +321,9 @@ const DISOWN_COMPARISON_BUDGET: usize = 250_000;
 /// the budget runs out, a line with any candidate counts as a descendant.
 fn may_descend_from_any(text: &str, removed: &[(usize, &str)], budget: &mut usize) -> bool {
     let length = text.chars().count();
+    if removed.binary_search(&(length, text)).is_ok() {
+        return true;
+    }
     let low = removed.partition_point(|(l, _)| l * 3 < length);
     let high = removed.partition_point(|(l, _)| *l <= length * 3);
     for (_, old) in &removed[low..high.max(low)] {
