@@ -4,7 +4,8 @@
 //!
 //! OpenCode is fetched once with `npm pack opencode-linux-x64@1.18.33` into
 //! `target/opencode-cache/` (or taken from `SCE_OPENCODE_BIN`). The fake model
-//! server and session runner are the project's shared ones (`../shared/opencode-offline`).
+//! server and session runner are the project's shared ones (`../shared/opencode-offline`
+//! beside the checkout, or `$SCE_SHARED_DIR/opencode-offline`; `.ci/run` sets it).
 
 mod common;
 
@@ -20,10 +21,16 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// The shared offline runner: `../shared/opencode-offline` beside the checkout.
+/// The shared offline runner: `$SCE_SHARED_DIR/opencode-offline`, else
+/// `../shared/opencode-offline` beside the checkout.
 fn offline_kit() -> PathBuf {
-    let kit = workspace().join("../shared/opencode-offline");
-    assert!(kit.join("run-session.sh").exists(), "the offline OpenCode kit is missing at {}", kit.display());
+    let shared = std::env::var_os("SCE_SHARED_DIR").map_or_else(|| workspace().join("../shared"), PathBuf::from);
+    let kit = shared.join("opencode-offline");
+    assert!(
+        kit.join("run-session.sh").exists(),
+        "the offline OpenCode kit is missing at {} (set SCE_SHARED_DIR to the shared directory)",
+        kit.display()
+    );
     kit
 }
 
