@@ -261,3 +261,127 @@ fn concurrent_commits_in_two_worktrees_while_intake_is_busy() {
     assert_eq!(store.integrity_problems().unwrap(), None);
     assert!(store.count(CountedTable::Messages).unwrap() >= 100);
 }
+
+/// Runs sce with `args` (and `env`), kills it after `delay_us`; returns its stdout.
+fn run_and_kill(repo: &TestRepo, args: &[&str], env: &[(&str, &str)], stdin: &str, delay_us: u64) -> Vec<u8> {
+    let mut child = Command::new(common::sce_bin())
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(&repo.root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    // Kill it at `delay_us`, unless it has finished by then.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_micros(delay_us);
+    while std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    let _ = child.kill();
+    child.wait_with_output().unwrap().stdout
+}
+
+#[test]
+fn kill_9_during_checkpoint_and_gc_loses_nothing_acknowledged() {
+    let repo = TestRepo::new();
+    assert!(repo.sce(&["setup"], "").status.success());
+    repo.write("seed.txt", "seed\n");
+    commit(&repo, "seed");
+    // A WAL bound of 0: every process checkpoints and truncates the WAL as it closes;
+    // retention 0: every gc strips every folded edit.
+    // Commits do no gc of their own, so texts pile up until each `sce gc` frees enough to compact.
+    let env = [
+        ("SCE_RETENTION_WAL_MAX_BYTES", "0"),
+        ("SCE_RETENTION_EDIT_TEXTS_DAYS", "0"),
+        ("SCE_RETENTION_AUTO_GC", "false"),
+    ];
+    let mut acknowledged = Vec::new();
+    #[derive(Debug, Default)]
+    struct GcRuns {
+        killed: u32,
+        finished: u32,
+        compacted: u32,
+    }
+    let mut gc_runs = GcRuns::default();
+    for round in 0..120u64 {
+        let file = format!("f{}.txt", round % 5);
+        let before = std::fs::read_to_string(repo.root.join(&file)).unwrap_or_default();
+        // Incompressible texts, so stripped ones free enough pages for gc to compact.
+        let noise: String = {
+            let mut x = fastrand_like(round) | 1;
+            (1..=120_000)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Lines of 80 characters: attribution's cost follows lines, not bytes.
+                    if i % 80 == 0 { '\n' } else { char::from(b'a' + (x % 26) as u8) }
+                })
+                .collect()
+        };
+        // A whole new file each time: nothing for a delta to share with the before.
+        let after = format!("round {round} {noise}\n");
+        let envelope = json!({"type": "message.part.updated", "payloads": [
+            {"session_id": "ses_k", "message_id": "m", "part_id": format!("t{round}"), "part_type": "text",
+             "text": format!("round {round} {}", "y".repeat(2000)), "time_ms": 1},
+            {"session_id": "ses_k", "message_id": "m", "part_id": format!("e{round}"), "part_type": "patch",
+             "file_path": file, "before": before, "after": after, "time_ms": 1}]});
+        let stdout = run_and_kill(
+            &repo,
+            &["hooks", "conversation-trace"],
+            &env,
+            &envelope.to_string(),
+            // Every other intake is killed within 30 ms (opening, storing or checkpointing); the rest finish.
+            if round % 2 == 0 { fastrand_like(round) % 30_000 } else { 5_000_000 },
+        );
+        if let Ok(report) = serde_json::from_slice::<Value>(&stdout)
+            && report["persisted"].as_u64().unwrap_or(0) + report["spooled"].as_u64().unwrap_or(0) == 2
+        {
+            acknowledged.push(round);
+            repo.write(&file, &after);
+        }
+        if round % 12 == 11 {
+            // A commit whose hook (attribution, gc pass, checkpoint) is killed mid-flight, or not…
+            repo.git(&["add", "-A"]);
+            repo.git(&["-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", &format!("k{round}")]);
+            let delay = if round % 24 == 11 { fastrand_like(round + 3) % 200_000 } else { 10_000_000 };
+            run_and_kill(&repo, &["hooks", "post-commit"], &env, "", delay);
+            // …and a full gc (compaction included) killed mid-flight, or not.
+            // Every other gc is killed within its first 20 ms; the rest run to the end (and compact).
+            let delay = if round % 24 == 11 { fastrand_like(round + 5) % 20_000 } else { 10_000_000 };
+            let out = run_and_kill(&repo, &["gc", "--json"], &env, "", delay);
+            match serde_json::from_slice::<Value>(&out) {
+                Ok(report) if report["compacted"] == true => gc_runs.compacted += 1,
+                Ok(_) => gc_runs.finished += 1,
+                Err(_) => gc_runs.killed += 1,
+            }
+        }
+    }
+    assert!(acknowledged.len() > 10, "too few rounds got through: {}", acknowledged.len());
+    assert!(gc_runs.killed > 0 && gc_runs.compacted > 0, "gc was not both killed and compacting: {gc_runs:?}");
+    // The next calls find a sound DB: nothing half-done is left in the way.
+    repo.send(&message("after"));
+    let out = repo.sce(&["gc", "--json"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!paths(&repo).dir.join("agent-trace.db.compacting").exists(), "a compaction was left behind");
+    let store = Store::open(&paths(&repo), &Default::default()).unwrap();
+    assert_eq!(store.integrity_problems().unwrap(), None);
+    assert_eq!(store.unfolded_edits_missing_texts().unwrap(), 0, "gc removed texts a commit still needs");
+    let snapshot = store.snapshot().unwrap().join("\n");
+    for round in &acknowledged {
+        assert_eq!(snapshot.matches(&format!("\"round {round} ")).count(), 1, "round {round}");
+        assert_eq!(snapshot.matches(&format!("\"e{round}\"")).count(), 1, "edit of round {round}");
+    }
+    drop(store);
+    // Every commit gets its record, and the last agent edits are still attributed.
+    let (_, report) = doctor(&repo, true);
+    assert_eq!(report["ready"], true, "{report}");
+    repo.git(&["add", "-A"]);
+    let out = repo.git(&["commit", "-q", "--allow-empty", "-m", "final"]);
+    assert!(out.status.success());
+    let store = Store::open(&paths(&repo), &Default::default()).unwrap();
+    assert_eq!(store.integrity_problems().unwrap(), None);
+}

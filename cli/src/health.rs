@@ -107,7 +107,7 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
     checks.push(config_check);
 
     let store = if paths.db.exists() {
-        match Store::open(&paths, &config.policies.database_retry.agent_trace_db) {
+        match Store::open_configured(&paths, &config) {
             Ok(store) => match store.integrity_problems() {
                 Ok(None) => {
                     checks.push(Check::new(
@@ -156,8 +156,48 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
             .repairable(Repair::DrainSpool)
     });
 
+    if let Some(store) = store.as_ref() {
+        checks.push(storage(store, &config));
+    }
     checks.push(missing_records(repo, &paths, &config, store.as_ref()));
     checks
+}
+
+/// The DB's size, whether its WAL is bounded, whether `sce gc` would help, and
+/// whether every edit no commit has folded yet still has its texts.
+fn storage(store: &Store, config: &Config) -> Check {
+    let mib = |b: u64| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0));
+    let (sizes, missing) = match (store.sizes(), store.unfolded_edits_missing_texts()) {
+        (Ok(sizes), Ok(missing)) => (sizes, missing),
+        (Err(e), _) | (_, Err(e)) => return Check::new("storage", Status::Problem, e.to_string()),
+    };
+    if missing > 0 {
+        return Check::new(
+            "storage",
+            Status::Problem,
+            format!(
+                "{missing} agent edits not yet committed have lost their texts; their lines will be unknown \
+                 (report this as a bug)"
+            ),
+        );
+    }
+    let mut detail = format!("database {} + WAL {}", mib(sizes.db_bytes), mib(sizes.wal_bytes));
+    let mut status = Status::Ok;
+    if sizes.wal_bytes > config.retention.wal_max_bytes.saturating_mul(4).max(4 * 1024 * 1024) {
+        detail += &format!(
+            "; the WAL is past its bound ({}): the next sce process truncates it",
+            mib(config.retention.wal_max_bytes)
+        );
+        status = Status::Info;
+    }
+    if sizes.compaction_worthwhile() {
+        detail += &format!("; {} of it is free pages: `sce gc` would return them to the disk", mib(sizes.free_bytes()));
+        status = Status::Info;
+    } else if !config.retention.auto_gc {
+        detail += "; retention.auto_gc is off: run `sce gc` now and then";
+        status = Status::Info;
+    }
+    Check::new("storage", status, detail)
 }
 
 /// Whether an open failure means the file itself is damaged (so replacing it is

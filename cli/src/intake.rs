@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::capture::{Envelope, ItemDiagnostic};
-use crate::config::DatabaseRetry;
+use crate::config::Config;
 use crate::store::{Spool, SpoolError, SpooledBatch, Store, StoreError, StorePaths};
 
 /// What happened to an envelope; printed as one JSON line.
@@ -56,7 +56,7 @@ pub struct IntakeError {
 /// Stores `envelope`'s events for `worktree`, or spools them.
 pub fn ingest(
     paths: &StorePaths,
-    retry: &DatabaseRetry,
+    config: &Config,
     worktree: &str,
     mut envelope: Envelope,
 ) -> Result<IntakeReport, IntakeError> {
@@ -65,7 +65,7 @@ pub fn ingest(
     if events.is_empty() {
         return Ok(report);
     }
-    match store_with_drain(paths, retry, worktree, &events) {
+    match store_with_drain(paths, config, worktree, &events) {
         Ok(drained) => {
             report.persisted = events.len();
             report.drained = drained;
@@ -90,11 +90,12 @@ pub fn ingest(
 /// Returns how many spooled batches were drained.
 fn store_with_drain(
     paths: &StorePaths,
-    retry: &DatabaseRetry,
+    config: &Config,
     worktree: &str,
     events: &[crate::capture::CapturedEvent],
 ) -> Result<usize, StoreError> {
-    let store = Store::open(paths, retry)?;
+    // Closing the store truncates the WAL if this call grew it past the bound.
+    let store = Store::open_configured(paths, config)?;
     drain_into(&store, Some((worktree, events)))
 }
 

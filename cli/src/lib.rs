@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod exit;
+pub mod gc;
 pub mod git;
 pub mod health;
 pub mod install;

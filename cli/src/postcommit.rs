@@ -68,8 +68,20 @@ pub fn attribute_commit(
     let changes = repo.commit_changes(commit, config.attribution.max_file_bytes)?;
     let worktree = repo.location.worktree.clone();
 
-    // Two queries tell which paths have any evidence at all.
-    let state_paths: BTreeSet<String> = store.state_paths(&worktree)?.into_iter().collect();
+    // Which of the paths this commit touches have any evidence: a view (one lookup
+    // each) or edits not yet folded into one (the short unfolded list). The cost
+    // follows the commit and the pending edits, not the history.
+    let touched: Vec<String> = changes
+        .files
+        .iter()
+        .flat_map(|f| std::iter::once(&f.path).chain(f.renamed_from.as_ref()))
+        .chain(changes.other.iter().filter_map(|c| match c {
+            FileChange::Deleted { path, .. } => Some(path),
+            _ => None,
+        }))
+        .cloned()
+        .collect();
+    let state_paths: BTreeSet<String> = store.paths_with_view(&worktree, &touched)?.into_iter().collect();
     let new_edit_paths: BTreeMap<String, i64> = store.paths_with_new_edits(&worktree)?.into_iter().collect();
     let has_evidence = |p: &str| state_paths.contains(p) || new_edit_paths.contains_key(p);
 
@@ -91,7 +103,7 @@ pub fn attribute_commit(
         .collect();
     wanted.extend(deleted.iter().map(|p| (*p).clone()));
 
-    let mut views = load_views(repo, store, &worktree, &changes.parent, &wanted, &state_paths)?;
+    let mut views = load_views(repo, store, &worktree, &changes.parent, &wanted)?;
     let mut write = CommitWrite::default();
 
     // Paths git saw renamed carry their view to the new name.
@@ -109,17 +121,7 @@ pub fn attribute_commit(
     let orphans: Vec<&ChangedFile> =
         changes.files.iter().filter(|f| f.is_new && f.renamed_from.is_none() && !views.contains_key(&f.path)).collect();
     if !orphans.is_empty() {
-        adopt_moved_views(
-            repo,
-            store,
-            &worktree,
-            &changes,
-            &orphans,
-            &state_paths,
-            &new_edit_paths,
-            &mut views,
-            &mut write,
-        )?;
+        adopt_moved_views(repo, store, &worktree, &changes, &orphans, &new_edit_paths, &mut views, &mut write)?;
     }
 
     let mut authors = AuthorTable::default();
@@ -213,13 +215,13 @@ fn load_views(
     worktree: &str,
     parent: &Option<gix::ObjectId>,
     wanted: &BTreeSet<String>,
-    state_paths: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, WorkingView>, PostCommitError> {
     let mut wanted = wanted.clone();
     let mut views: BTreeMap<String, WorkingView> = BTreeMap::new();
+    let mut looked_up: BTreeSet<String> = BTreeSet::new();
     let edits = loop {
-        let unloaded: Vec<String> =
-            wanted.iter().filter(|p| state_paths.contains(*p) && !views.contains_key(*p)).cloned().collect();
+        let unloaded: Vec<String> = wanted.iter().filter(|p| !looked_up.contains(*p)).cloned().collect();
+        looked_up.extend(unloaded.iter().cloned());
         for row in store.file_states(worktree, &unloaded)? {
             let view: FileView =
                 serde_json::from_str(&row.state).map_err(|e| PostCommitError::BadView(e.to_string()))?;
@@ -297,14 +299,15 @@ fn adopt_moved_views(
     worktree: &str,
     changes: &crate::git::CommitChanges,
     orphans: &[&ChangedFile],
-    state_paths: &BTreeSet<String>,
     new_edit_paths: &BTreeMap<String, i64>,
     views: &mut BTreeMap<String, WorkingView>,
     write: &mut CommitWrite,
 ) -> Result<(), PostCommitError> {
-    let vanished: BTreeSet<String> = state_paths
-        .iter()
-        .chain(new_edit_paths.keys())
+    // Candidates: paths with edits no commit has folded yet (an agent's new file a
+    // person moved before committing it). Views of paths deleted by commits sce did
+    // not see are not searched: that would read every view at every such commit.
+    let vanished: BTreeSet<String> = new_edit_paths
+        .keys()
         .filter(|p| !views.contains_key(*p))
         .filter(|p| !repo.path_in_commit(changes.commit, p).unwrap_or(true))
         .cloned()
@@ -312,7 +315,7 @@ fn adopt_moved_views(
     if vanished.is_empty() {
         return Ok(());
     }
-    let mut candidates = load_views(repo, store, worktree, &changes.parent, &vanished, state_paths)?;
+    let mut candidates = load_views(repo, store, worktree, &changes.parent, &vanished)?;
     for orphan in orphans {
         let lines = split_lines(&String::from_utf8_lossy(&orphan.content));
         let best = candidates
@@ -325,9 +328,7 @@ fn adopt_moved_views(
         {
             moved.changed = true;
             views.insert(orphan.path.clone(), moved);
-            if state_paths.contains(&from) {
-                write.removed_states.push(from);
-            }
+            write.removed_states.push(from);
         }
     }
     Ok(())

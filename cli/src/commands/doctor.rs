@@ -74,7 +74,7 @@ fn print_check(check: &Check) {
 fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
     let config = Config::load(Some(repo.location.config_scope())).unwrap_or_default();
     let paths = repo.location.store_paths(&config);
-    let open = || Store::open(&paths, &config.policies.database_retry.agent_trace_db);
+    let open = || Store::open_configured(&paths, &config);
     match repair {
         Repair::InstallHooks => MANAGED_HOOKS
             .iter()

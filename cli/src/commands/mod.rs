@@ -6,6 +6,7 @@ pub mod completion;
 pub mod config;
 pub mod demo;
 pub mod doctor;
+pub mod gc;
 pub mod hooks;
 pub mod notes;
 pub mod setup;
@@ -43,6 +44,7 @@ pub enum Command {
     #[command(subcommand)]
     Config(config::ConfigCommand),
     Doctor(doctor::DoctorArgs),
+    Gc(gc::GcArgs),
     Blame(blame::BlameArgs),
     Stats(stats::StatsArgs),
     /// Share Agent Trace records with a remote (push, fetch).
@@ -103,6 +105,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Setup(args) => setup::run(args),
         Command::Config(command) => config::run(command),
         Command::Doctor(args) => doctor::run(args),
+        Command::Gc(args) => gc::run(args),
         Command::Blame(args) => blame::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Notes(command) => notes::run(command),

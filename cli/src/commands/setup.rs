@@ -77,7 +77,7 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
         println!("{}", install::install_plugin(&repo.location.root).map_err(install_failed)?);
     }
     let existed = paths.db.exists();
-    Store::open(&paths, &config.policies.database_retry.agent_trace_db)?;
+    Store::open_configured(&paths, &config)?;
     println!(
         "{}",
         if existed {

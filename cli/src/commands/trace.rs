@@ -70,7 +70,7 @@ fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
         Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         None => {
             let stored = if paths.db.exists() {
-                Store::open(&paths, &config.policies.database_retry.agent_trace_db)?.record(&commit.to_string())?
+                Store::open_configured(&paths, &config)?.record(&commit.to_string())?
             } else {
                 None
             };
@@ -154,7 +154,7 @@ fn summary(record: &TraceRecord, sha: &str) -> String {
 
 fn backfill(args: BackfillArgs) -> Result<ExitCode, CommandError> {
     let (repo, config, paths) = open(args.repo.as_deref())?;
-    let store = Store::open(&paths, &config.policies.database_retry.agent_trace_db)?;
+    let store = Store::open_configured(&paths, &config)?;
     crate::intake::drain_into(&store, None)?;
     let mut targets: Vec<gix::ObjectId> = Vec::new();
     if args.revs.is_empty() {

@@ -171,6 +171,34 @@ impl Default for AttributionConfig {
     }
 }
 
+/// `retention`: what the DB keeps, and its upkeep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Days a folded edit keeps its texts (0: drop at the next gc).
+    pub edit_texts_days: u32,
+    /// Days conversations are kept (0: forever).
+    pub conversations_days: u32,
+    /// Whether post-commit runs a bounded gc pass.
+    pub auto_gc: bool,
+    /// Most items one automatic pass removes.
+    pub auto_gc_items: u32,
+    /// WAL bytes past which a closing process truncates the WAL.
+    pub wal_max_bytes: u64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            edit_texts_days: 7,
+            conversations_days: 0,
+            auto_gc: true,
+            auto_gc_items: 200,
+            wal_max_bytes: 1024 * 1024,
+        }
+    }
+}
+
 /// The resolved configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -190,6 +218,8 @@ pub struct Config {
     pub capture: CaptureConfig,
     /// Attribution limits.
     pub attribution: AttributionConfig,
+    /// Retention and upkeep of the DB.
+    pub retention: RetentionConfig,
 }
 
 impl Config {

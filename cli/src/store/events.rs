@@ -2,7 +2,7 @@
 
 use turso::Value;
 
-use super::{Store, StoreError, block};
+use super::{Store, StoreError, block, texts};
 use crate::capture::{CapturedEvent, MessageEvent, PartEvent};
 
 const UPSERT_MESSAGE: &str = "INSERT INTO messages (session_id, message_id, role, model_id, parent_id, \
@@ -17,17 +17,17 @@ const UPSERT_MESSAGE: &str = "INSERT INTO messages (session_id, message_id, role
 
 // A re-sent part replaces the stored one unless it is older: replaying an old
 // envelope after a newer one then changes nothing.
-const UPSERT_PART: &str = "INSERT INTO parts (session_id, part_id, message_id, part_type, time_ms, worktree, \
-     text, file_path, old_path, edit_tool, status, patch, before_text, after_text, tool_name, tool_version, raw) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
-     ON CONFLICT (session_id, part_id) DO UPDATE SET message_id = excluded.message_id, \
-     part_type = excluded.part_type, time_ms = excluded.time_ms, worktree = excluded.worktree, \
-     text = excluded.text, file_path = excluded.file_path, old_path = excluded.old_path, \
-     edit_tool = excluded.edit_tool, status = excluded.status, patch = excluded.patch, \
-     before_text = excluded.before_text, after_text = excluded.after_text, \
-     tool_name = COALESCE(excluded.tool_name, parts.tool_name), \
-     tool_version = COALESCE(excluded.tool_version, parts.tool_version), raw = excluded.raw \
-     WHERE excluded.time_ms >= parts.time_ms";
+// A new part takes the next seq from the counter: seqs are never reused, even
+// after gc removed the newest parts, so `seq <= last_seq` always means "folded".
+const INSERT_PART: &str = "INSERT INTO parts (session_id, part_id, message_id, part_type, time_ms, worktree, \
+     text, file_path, old_path, edit_tool, status, tool_name, tool_version, raw, seq) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+// A part sent again replaces the stored one (the caller checked it is not older); its seq stays.
+const UPDATE_PART: &str = "UPDATE parts SET message_id = ?3, part_type = ?4, time_ms = ?5, worktree = ?6, \
+     text = ?7, file_path = ?8, old_path = ?9, edit_tool = ?10, status = ?11, \
+     tool_name = COALESCE(?12, tool_name), tool_version = COALESCE(?13, tool_version), raw = ?14 \
+     WHERE seq = ?15 AND session_id = ?1 AND part_id = ?2";
 
 /// An agent file edit as stored, joined with its message's model.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,13 +109,94 @@ fn part_params(p: &PartEvent, worktree: &str) -> Vec<Value> {
         field(|e| &e.old_path),
         field(|e| &e.tool),
         field(|e| &e.status),
-        field(|e| &e.patch),
-        field(|e| &e.before),
-        field(|e| &e.after),
         text(&p.tool_name),
         text(&p.tool_version),
         raw,
     ]
+}
+
+/// Upserts one part unless the stored one is newer; an edit's texts are interned
+/// and its path listed as unfolded.
+fn ingest_part(conn: &turso::Connection, p: &PartEvent, worktree: &str) -> Result<(), turso::Error> {
+    let mut existing =
+        block(conn.prepare_cached("SELECT seq, time_ms FROM parts WHERE session_id = ?1 AND part_id = ?2"))?;
+    let mut rows = block(existing.query((p.session_id.as_str(), p.part_id.as_str())))?;
+    let stored: Option<(i64, i64)> = match block(rows.next())? {
+        Some(row) => Some((row.get(0)?, row.get(1)?)),
+        None => None,
+    };
+    drop(rows);
+    // Replaying an older version of a part after a newer one changes nothing.
+    if stored.is_some_and(|(_, time_ms)| time_ms > p.time_ms) {
+        return Ok(());
+    }
+    let seq = match stored {
+        Some((seq, _)) => seq,
+        None => next_part_seq(conn)?,
+    };
+    let mut params = part_params(p, worktree);
+    params.push(Value::Integer(seq));
+    let sql = if stored.is_some() { UPDATE_PART } else { INSERT_PART };
+    block(block(conn.prepare_cached(sql))?.execute(params))?;
+    if stored.is_some() {
+        // A part sent again replaces its texts; the old ones go unless another edit shares them.
+        let mut old =
+            block(conn.prepare_cached("SELECT before_id, after_id, patch_id FROM edit_texts WHERE seq = ?1"))?;
+        let mut rows = block(old.query([seq]))?;
+        let mut old_ids = Vec::new();
+        if let Some(row) = block(rows.next())? {
+            for i in 0..3 {
+                if let Value::Integer(id) = row.get_value(i)? {
+                    old_ids.push(id);
+                }
+            }
+        }
+        drop(rows);
+        let mut clear = block(conn.prepare_cached("DELETE FROM edit_texts WHERE seq = ?1"))?;
+        block(clear.execute([seq]))?;
+        store_edit_texts(conn, p, worktree, seq)?;
+        texts::remove_unreferenced(conn, &old_ids)?;
+        return Ok(());
+    }
+    store_edit_texts(conn, p, worktree, seq)
+}
+
+/// The next part seq, from the counter that outlives deleted parts.
+fn next_part_seq(conn: &turso::Connection) -> Result<i64, turso::Error> {
+    let mut read = block(conn.prepare_cached("SELECT value FROM counters WHERE name = 'part_seq'"))?;
+    let mut rows = block(read.query(()))?;
+    let last: i64 = match block(rows.next())? {
+        Some(row) => row.get(0)?,
+        None => 0,
+    };
+    drop(rows);
+    let next = last + 1;
+    let mut write = block(conn.prepare_cached(
+        "INSERT INTO counters (name, value) VALUES ('part_seq', ?1) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    ))?;
+    block(write.execute([next]))?;
+    Ok(next)
+}
+
+/// Interns the texts of a patch part's edit and lists its path as unfolded.
+fn store_edit_texts(conn: &turso::Connection, p: &PartEvent, worktree: &str, seq: i64) -> Result<(), turso::Error> {
+    let Some(edit) = p.edit.as_ref() else { return Ok(()) };
+    // Attribution reads the patch only when no `after` was reported: keep nothing it never reads.
+    let patch = if edit.after.is_some() { None } else { edit.patch.as_deref() };
+    let ids = texts::intern_edit(conn, edit.before.as_deref(), edit.after.as_deref(), patch)?;
+    if ids.iter().any(Option::is_some) {
+        let [before, after, patch] = ids.map(|id| id.map_or(Value::Null, Value::Integer));
+        let ids = (seq, before, after, patch);
+        let mut insert = block(
+            conn.prepare_cached("INSERT INTO edit_texts (seq, before_id, after_id, patch_id) VALUES (?1, ?2, ?3, ?4)"),
+        )?;
+        block(insert.execute(ids))?;
+    }
+    let mut unfolded =
+        block(conn.prepare_cached("INSERT OR IGNORE INTO unfolded_paths (worktree, path) VALUES (?1, ?2)"))?;
+    block(unfolded.execute((worktree, edit.file_path.as_str())))?;
+    Ok(())
 }
 
 impl Store {
@@ -129,13 +210,14 @@ impl Store {
     pub fn ingest_batches(&self, batches: &[(&str, &[CapturedEvent])]) -> Result<(), StoreError> {
         self.transaction(|conn| {
             let mut upsert_message = block(conn.prepare_cached(UPSERT_MESSAGE))?;
-            let mut upsert_part = block(conn.prepare_cached(UPSERT_PART))?;
             for (worktree, events) in batches {
                 for event in events.iter() {
                     match event {
-                        CapturedEvent::Message(m) => block(upsert_message.execute(message_params(m)))?,
-                        CapturedEvent::Part(p) => block(upsert_part.execute(part_params(p, worktree)))?,
-                    };
+                        CapturedEvent::Message(m) => {
+                            block(upsert_message.execute(message_params(m)))?;
+                        }
+                        CapturedEvent::Part(p) => ingest_part(conn, p, worktree)?,
+                    }
                 }
             }
             Ok(())
@@ -150,11 +232,13 @@ impl Store {
         }
         self.with_query_retry(|conn| {
             let mut edits = Vec::new();
+            let mut text_ids = Vec::new();
             let mut stmt = block(conn.prepare_cached(
                 "SELECT p.seq, p.session_id, m.model_id, COALESCE(p.tool_name, m.tool_name), \
                  COALESCE(p.tool_version, m.tool_version), p.time_ms, p.file_path, p.old_path, p.status, \
-                 p.patch, p.before_text, p.after_text \
+                 e.patch_id, e.before_id, e.after_id \
                  FROM parts p LEFT JOIN messages m ON m.session_id = p.session_id AND m.message_id = p.message_id \
+                 LEFT JOIN edit_texts e ON e.seq = p.seq \
                  WHERE p.worktree = ?1 AND p.file_path = ?2 AND p.seq > ?3 AND p.part_type = 'patch' \
                  ORDER BY p.seq",
             ))?;
@@ -171,25 +255,36 @@ impl Store {
                         file_path: row.get(6)?,
                         old_path: row.get(7)?,
                         status: row.get(8)?,
-                        patch: row.get(9)?,
-                        before: row.get(10)?,
-                        after: row.get(11)?,
+                        patch: None,
+                        before: None,
+                        after: None,
                     });
+                    text_ids.push([row.get_value(9)?, row.get_value(10)?, row.get_value(11)?]);
                 }
+            }
+            // One reader for the batch: consecutive edits of a file share their bases.
+            let mut reader = texts::TextReader::default();
+            for (edit, [patch, before, after]) in edits.iter_mut().zip(text_ids) {
+                edit.patch = reader.read(conn, patch)?;
+                edit.before = reader.read(conn, before)?;
+                edit.after = reader.read(conn, after)?;
             }
             edits.sort_by_key(|e| e.seq);
             Ok(edits)
         })
     }
 
-    /// Paths in `worktree` with agent edits newer than any state sce holds for them.
+    /// Paths in `worktree` with agent edits newer than any view sce holds of them,
+    /// each with the last edit its view covers (0 without a view). Reads the short
+    /// list of unfolded paths, never every stored edit.
     pub fn paths_with_new_edits(&self, worktree: &str) -> Result<Vec<(String, i64)>, StoreError> {
         self.with_query_retry(|conn| {
             let mut rows = block(conn.query(
-                "SELECT p.file_path, COALESCE(s.last_seq, 0) FROM parts p \
-                 LEFT JOIN file_states s ON s.worktree = p.worktree AND s.path = p.file_path \
-                 WHERE p.worktree = ?1 AND p.part_type = 'patch' AND p.seq > COALESCE(s.last_seq, 0) \
-                 GROUP BY p.file_path",
+                "SELECT u.path, COALESCE(s.last_seq, 0) FROM unfolded_paths u \
+                 LEFT JOIN file_states s ON s.worktree = u.worktree AND s.path = u.path \
+                 WHERE u.worktree = ?1 AND EXISTS (SELECT 1 FROM parts p WHERE p.worktree = u.worktree \
+                 AND p.file_path = u.path AND p.part_type = 'patch' AND p.seq > COALESCE(s.last_seq, 0)) \
+                 ORDER BY u.path",
                 [worktree],
             ))?;
             let mut out = Vec::new();

@@ -6,24 +6,28 @@
 //! Processes keep it open for milliseconds; contenders retry the open.
 
 mod events;
+mod gc;
+mod migrate;
 mod paths;
 mod records;
 mod retry;
 mod spool;
+mod texts;
 mod turn;
+mod upkeep;
 
 use std::path::PathBuf;
 
 pub use events::{StoredEdit, StoredMessage};
+pub use gc::{GcPlan, GcReport};
+pub use migrate::SCHEMA_VERSION;
 pub use paths::StorePaths;
 pub use records::{CommitWrite, FileStateRow};
 pub use retry::{GaveUp, is_transient, with_retry};
 pub use spool::{Spool, SpoolDrain, SpoolError, SpooledBatch};
+pub use upkeep::{DEFAULT_WAL_MAX_BYTES, DbSizes};
 
 use crate::config::DatabaseRetry;
-
-/// The migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +100,8 @@ pub struct Store {
     conn: turso::Connection,
     paths: StorePaths,
     retry: DatabaseRetry,
+    /// Past this many WAL bytes the store checkpoints and truncates the WAL when it closes.
+    wal_max_bytes: u64,
     // Declared last so it is released last: the next process's turn starts only
     // once this one's DB handles are closed.
     _turn: std::fs::File,
@@ -137,37 +143,27 @@ impl Store {
         #[cfg(unix)]
         restrict_permissions(&paths.db);
         tracing::debug!(db = %paths.db.display(), "opened the database");
-        let store = Store { _db: db, conn, paths: paths.clone(), retry: *retry, _turn: turn };
+        let store = Store {
+            _db: db,
+            conn,
+            paths: paths.clone(),
+            retry: *retry,
+            wal_max_bytes: DEFAULT_WAL_MAX_BYTES,
+            _turn: turn,
+        };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Opens the store as the configuration says: its retry policy and WAL bound.
+    pub fn open_configured(paths: &StorePaths, config: &crate::config::Config) -> Result<Store, StoreError> {
+        Ok(Store::open(paths, &config.policies.database_retry.agent_trace_db)?
+            .with_wal_max_bytes(config.retention.wal_max_bytes))
     }
 
     /// The files this store uses.
     pub fn paths(&self) -> &StorePaths {
         &self.paths
-    }
-
-    fn migrate(&self) -> Result<(), StoreError> {
-        let current = self.user_version()?;
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-            let version = index + 1;
-            self.transaction(|conn| {
-                block(conn.execute_batch(sql))?;
-                block(conn.execute(&format!("PRAGMA user_version = {version}"), ()))?;
-                Ok(())
-            })?;
-        }
-        Ok(())
-    }
-
-    fn user_version(&self) -> Result<i64, StoreError> {
-        self.with_query_retry(|conn| {
-            let mut rows = block(conn.query("PRAGMA user_version", ()))?;
-            match block(rows.next())? {
-                Some(row) => row.get::<i64>(0),
-                None => Ok(0),
-            }
-        })
     }
 
     /// Runs `work` under the query retry policy (outside any transaction).
@@ -183,12 +179,23 @@ impl Store {
     /// whole transaction is rolled back and run again, so `work` must be idempotent.
     pub(crate) fn transaction<T>(
         &self,
+        work: impl FnMut(&turso::Connection) -> Result<T, turso::Error>,
+    ) -> Result<T, StoreError> {
+        self.transaction_ending(true, work)
+    }
+
+    /// Like [`Store::transaction`], but rolled back at the end unless `commit`: a dry
+    /// run does the real work and reports it, leaving the DB as it was.
+    pub(crate) fn transaction_ending<T>(
+        &self,
+        commit: bool,
         mut work: impl FnMut(&turso::Connection) -> Result<T, turso::Error>,
     ) -> Result<T, StoreError> {
+        let end = if commit { "COMMIT" } else { "ROLLBACK" };
         self.with_query_retry(|conn| {
             block(conn.execute("BEGIN IMMEDIATE", ()))?;
             match work(conn) {
-                Ok(value) => match block(conn.execute("COMMIT", ())) {
+                Ok(value) => match block(conn.execute(end, ())) {
                     Ok(_) => Ok(value),
                     Err(e) => {
                         let _ = block(conn.execute("ROLLBACK", ()));
@@ -242,6 +249,12 @@ pub enum CountedTable {
     Records,
     /// Commits awaiting a record.
     PendingCommits,
+    /// Stored edit texts (each distinct text once).
+    Texts,
+    /// Edits whose texts are still kept.
+    EditTexts,
+    /// Per-file agent views.
+    FileStates,
 }
 
 impl CountedTable {
@@ -251,6 +264,9 @@ impl CountedTable {
             CountedTable::Parts => "parts",
             CountedTable::Records => "records",
             CountedTable::PendingCommits => "pending_commits",
+            CountedTable::Texts => "texts",
+            CountedTable::EditTexts => "edit_texts",
+            CountedTable::FileStates => "file_states",
         }
     }
 }
@@ -280,6 +296,10 @@ impl Store {
             ("file_states", "worktree, path"),
             ("records", "commit_sha"),
             ("pending_commits", "commit_sha"),
+            ("texts", "id"),
+            ("edit_texts", "seq"),
+            ("unfolded_paths", "worktree, path"),
+            ("counters", "name"),
         ];
         let mut out = Vec::new();
         for (table, order) in TABLES {

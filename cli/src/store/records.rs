@@ -1,6 +1,28 @@
 //! Per-file agent views, Agent Trace records and commits awaiting a record.
 
-use super::{Store, StoreError, block};
+use turso::Value;
+
+use super::{Store, StoreError, block, texts};
+
+/// Paths looked up per statement.
+const LOOKUP_CHUNK: usize = 100;
+
+/// Compresses a view's JSON for storage (views repeat their file's lines).
+pub(crate) fn pack_view(json: &str) -> Result<Value, turso::Error> {
+    Ok(Value::Blob(texts::compress(json.as_bytes())?))
+}
+
+/// Reads a stored view back to its JSON (schema 1 stored the JSON as text).
+fn unpack_view(value: Value) -> Result<String, turso::Error> {
+    match value {
+        Value::Text(json) => Ok(json),
+        Value::Blob(data) => {
+            let bytes = texts::decompress(&data)?;
+            String::from_utf8(bytes).map_err(|_| turso::Error::Error("a stored file view is not UTF-8".into()))
+        }
+        _ => Err(turso::Error::Error("a stored file view is neither text nor a blob".into())),
+    }
+}
 
 /// The stored agent view of one file (serialised by `attribution`).
 #[derive(Debug, Clone, PartialEq)]
@@ -35,20 +57,32 @@ impl Store {
             for path in paths {
                 let mut rows = block(stmt.query((worktree, path.as_str())))?;
                 if let Some(row) = block(rows.next())? {
-                    out.push(FileStateRow { path: row.get(0)?, state: row.get(1)?, last_seq: row.get(2)? });
+                    out.push(FileStateRow {
+                        path: row.get(0)?,
+                        state: unpack_view(row.get_value(1)?)?,
+                        last_seq: row.get(2)?,
+                    });
                 }
             }
             Ok(out)
         })
     }
 
-    /// Paths with a stored view in `worktree` that are not in `present` (candidates for a move).
-    pub fn state_paths(&self, worktree: &str) -> Result<Vec<String>, StoreError> {
+    /// Which of `paths` have a stored view in `worktree` (index lookups, up to
+    /// [`LOOKUP_CHUNK`] paths per statement).
+    pub fn paths_with_view(&self, worktree: &str, paths: &[String]) -> Result<Vec<String>, StoreError> {
         self.with_query_retry(|conn| {
-            let mut rows = block(conn.query("SELECT path FROM file_states WHERE worktree = ?1", [worktree]))?;
             let mut out = Vec::new();
-            while let Some(row) = block(rows.next())? {
-                out.push(row.get(0)?);
+            for chunk in paths.chunks(LOOKUP_CHUNK) {
+                let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect();
+                let sql =
+                    format!("SELECT path FROM file_states WHERE worktree = ?1 AND path IN ({})", marks.join(", "));
+                let mut params = vec![Value::Text(worktree.to_string())];
+                params.extend(chunk.iter().map(|p| Value::Text(p.clone())));
+                let mut rows = block(block(conn.prepare_cached(&sql))?.query(params))?;
+                while let Some(row) = block(rows.next())? {
+                    out.push(row.get(0)?);
+                }
             }
             Ok(out)
         })
@@ -62,11 +96,27 @@ impl Store {
                  ON CONFLICT (worktree, path) DO UPDATE SET state = excluded.state, last_seq = excluded.last_seq",
             ))?;
             for s in &write.states {
-                block(upsert.execute((worktree, s.path.as_str(), s.state.as_str(), s.last_seq)))?;
+                block(upsert.execute((worktree, s.path.as_str(), pack_view(&s.state)?, s.last_seq)))?;
             }
             let mut delete = block(conn.prepare_cached("DELETE FROM file_states WHERE worktree = ?1 AND path = ?2"))?;
             for path in &write.removed_states {
                 block(delete.execute((worktree, path.as_str())))?;
+            }
+            // A written view covers every edit of its path (post-commit loaded them all
+            // while holding the DB): the path is no longer unfolded. A removed view's path
+            // is listed again if it has edits (a view may be rebuilt from them).
+            let mut unlist =
+                block(conn.prepare_cached("DELETE FROM unfolded_paths WHERE worktree = ?1 AND path = ?2"))?;
+            for state in &write.states {
+                block(unlist.execute((worktree, state.path.as_str())))?;
+            }
+            let mut relist = block(conn.prepare_cached(
+                "INSERT OR IGNORE INTO unfolded_paths (worktree, path) SELECT ?1, ?2 WHERE EXISTS \
+                 (SELECT 1 FROM parts p WHERE p.worktree = ?1 AND p.file_path = ?2 AND p.part_type = 'patch' \
+                 AND p.seq > COALESCE((SELECT last_seq FROM file_states s WHERE s.worktree = ?1 AND s.path = ?2), 0))",
+            ))?;
+            for path in &write.removed_states {
+                block(relist.execute((worktree, path.as_str())))?;
             }
             if let Some((sha, record)) = &write.record {
                 block(conn.execute(

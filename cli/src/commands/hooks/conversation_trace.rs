@@ -54,7 +54,7 @@ pub fn run(args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
         return Ok(ExitCode::Ok);
     }
     let paths = location.store_paths(&config);
-    let report = intake::ingest(&paths, &config.policies.database_retry.agent_trace_db, &location.worktree, envelope)
+    let report = intake::ingest(&paths, &config, &location.worktree, envelope)
         .map_err(|e| CommandError::new(ExitCode::StorageFailed, e))?;
     if let Some(problem) = &report.db_problem {
         eprintln!("sce: spooled {} event(s) for later: {problem}", report.spooled);

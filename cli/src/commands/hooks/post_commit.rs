@@ -47,17 +47,24 @@ fn attribute_head() -> Result<(), String> {
             paths.db.display()
         );
     }
-    let outcome = Store::open(&paths, &config.policies.database_retry.agent_trace_db)
-        .map_err(|e| e.to_string())
-        .and_then(|store| {
-            // Events spooled while the DB was unavailable belong before this commit's attribution.
-            if let Err(e) = crate::intake::drain_into(&store, None) {
-                tracing::warn!("could not drain the spool: {e}");
-            }
-            attribute_commit(&repo, &store, &config, head, None, time::OffsetDateTime::now_utc())
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        });
+    let outcome = Store::open_configured(&paths, &config).map_err(|e| e.to_string()).and_then(|store| {
+        // Events spooled while the DB was unavailable belong before this commit's attribution.
+        if let Err(e) = crate::intake::drain_into(&store, None) {
+            tracing::warn!("could not drain the spool: {e}");
+        }
+        let now = time::OffsetDateTime::now_utc();
+        attribute_commit(&repo, &store, &config, head, None, now).map_err(|e| e.to_string())?;
+        // Upkeep, after the record is safe: a bounded gc pass, then an empty WAL
+        // for the agent hooks that follow. Neither failing concerns the commit.
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        if let Err(e) = crate::gc::after_commit(&store, &config, now_ms) {
+            tracing::debug!("automatic gc skipped: {e}");
+        }
+        if let Err(e) = store.checkpoint() {
+            tracing::debug!("could not checkpoint the WAL: {e}");
+        }
+        Ok(())
+    });
     if let Err(problem) = outcome {
         let marked = pending::mark(&paths, &head.to_string(), &repo.location.worktree, &problem);
         let tail = match marked {

@@ -57,7 +57,7 @@ fn carry() -> Result<(), String> {
     }
     let paths = repo.location.store_paths(&config);
     let pairs = parse_pairs(&repo, &input);
-    let store = Store::open(&paths, &config.policies.database_retry.agent_trace_db).map_err(|e| {
+    let store = Store::open_configured(&paths, &config).map_err(|e| {
         for (new, _) in &pairs {
             let _ = crate::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
         }
