@@ -31,6 +31,8 @@ pub enum Repair {
     InstallHooks,
     /// Reinstall the OpenCode plugin.
     InstallPlugin,
+    /// Rewrite sce's Claude Code hooks in this settings file.
+    InstallClaudeHooks(std::path::PathBuf),
     /// Create the database (and apply its migrations).
     CreateDatabase,
     /// Move a damaged database aside and start a new one.
@@ -104,6 +106,7 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
             "OpenCode plugin not installed (run `sce setup --opencode` if you use OpenCode)",
         ),
     });
+    checks.push(claude_hooks(repo, sce_bin));
     checks.push(config_check);
 
     let store = if paths.db.exists() {
@@ -161,6 +164,35 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
     }
     checks.push(missing_records(repo, &paths, &config, store.as_ref()));
     checks
+}
+
+/// sce's Claude Code hooks, in the repository's personal settings or the user's.
+fn claude_hooks(repo: &Repo, sce_bin: &std::path::Path) -> Check {
+    let files = std::iter::once(repo.location.root.join(crate::install::LOCAL_SETTINGS))
+        .chain(crate::install::global_settings());
+    let mut found = None;
+    for file in files {
+        match crate::install::claude_hooks_status(&file, sce_bin) {
+            crate::install::ClaudeHooksStatus::Current => {
+                return Check::new("claude", Status::Ok, format!("Claude Code hooks installed in {}", file.display()));
+            }
+            crate::install::ClaudeHooksStatus::Outdated => found = found.or(Some(file)),
+            crate::install::ClaudeHooksStatus::Missing => {}
+        }
+    }
+    match found {
+        Some(file) => Check::new(
+            "claude",
+            Status::Problem,
+            format!("sce's Claude Code hooks in {} are incomplete or run another sce binary", file.display()),
+        )
+        .repairable(Repair::InstallClaudeHooks(file)),
+        None => Check::new(
+            "claude",
+            Status::Info,
+            "Claude Code hooks not installed (run `sce setup --claude` if you use Claude Code)",
+        ),
+    }
 }
 
 /// The DB's size, whether its WAL is bounded, whether `sce gc` would help, and

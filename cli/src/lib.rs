@@ -5,6 +5,7 @@
 //! [`git`] + [`store`] → [`attribution`] → [`record`] → [`store`] + notes.
 //! [`commands`] only wires these together.
 
+pub mod agents;
 pub mod attribution;
 pub mod capture;
 pub mod carry;
@@ -20,6 +21,7 @@ pub mod intake;
 pub mod logging;
 pub mod pending;
 pub mod postcommit;
+pub mod snapshot;
 pub mod provenance;
 pub mod record;
 pub mod stats;

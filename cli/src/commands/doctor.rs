@@ -84,6 +84,10 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        Repair::InstallClaudeHooks(file) => match install::install_claude_hooks(file, sce_bin, Some(&paths.dir)) {
+            Ok(change) => change.to_string(),
+            Err(e) => format!("could not install the Claude Code hooks: {e}"),
+        },
         Repair::InstallPlugin => match install::install_plugin(&repo.location.root) {
             Ok(change) => change.to_string(),
             Err(e) => format!("could not install the plugin: {e}"),

@@ -11,10 +11,11 @@ use crate::git::Repo;
 use crate::install::{self, Change, MANAGED_HOOKS};
 use crate::store::Store;
 
-/// Install sce in a repository: its git hooks, its database, and optionally the OpenCode plugin.
+/// Install sce in a repository: its git hooks, its database, and the agents' hooks or plugins.
 ///
 /// Hooks go where git runs them (core.hooksPath honoured). An existing hook keeps its
 /// content: sce appends a marked block, and running setup again changes nothing.
+/// With no agent flag, setup says which agents it finds here and the flag for each.
 /// Prints one line per change.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
@@ -24,12 +25,30 @@ pub struct SetupArgs {
     /// Also install the OpenCode plugin as .opencode/plugins/sce-agent-trace.ts.
     #[arg(long)]
     pub opencode: bool,
+    /// Also install Claude Code hooks in .claude/settings.local.json (git ignores it via .git/info/exclude).
+    #[arg(long)]
+    pub claude: bool,
+    /// With --claude (or --uninstall): Claude Code's user settings (~/.claude/settings.json), for every repository.
+    #[arg(long)]
+    pub global: bool,
     /// Do not install git hooks.
     #[arg(long)]
     pub no_hooks: bool,
-    /// Remove sce's hook blocks (and hook files sce created) and the plugin; keeps the database.
-    #[arg(long, conflicts_with_all = ["opencode", "no_hooks"])]
+    /// Remove sce's hook blocks (and hook files sce created), the plugin and sce's Claude hooks; keeps the database.
+    #[arg(long, conflicts_with_all = ["opencode", "claude", "no_hooks"])]
     pub uninstall: bool,
+}
+
+/// The Claude settings files setup works on: the repository's personal one, and
+/// with `global` the user's (last).
+fn claude_settings(repo: &Repo, global: bool) -> Result<Vec<PathBuf>, CommandError> {
+    let mut files = vec![repo.location.root.join(install::LOCAL_SETTINGS)];
+    if global {
+        files.push(install::global_settings().ok_or_else(|| {
+            CommandError::new(ExitCode::Usage, "--global needs HOME to find ~/.claude/settings.json")
+        })?);
+    }
+    Ok(files)
 }
 
 fn install_failed(e: install::InstallError) -> CommandError {
@@ -55,6 +74,14 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
             println!("{change}");
             changed = true;
         }
+        for settings in claude_settings(&repo, args.global)? {
+            if let Some(change) =
+                install::uninstall_claude_hooks(&settings, Some(&paths.dir)).map_err(install_failed)?
+            {
+                println!("{change}");
+                changed = true;
+            }
+        }
         let _ = std::fs::remove_file(&paths.setup_marker);
         if !changed {
             println!("nothing to remove");
@@ -75,6 +102,27 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
     }
     if args.opencode {
         println!("{}", install::install_plugin(&repo.location.root).map_err(install_failed)?);
+    }
+    if args.claude {
+        paths.ensure_dir().map_err(|e| {
+            CommandError::new(ExitCode::StorageFailed, format!("cannot create {}: {e}", paths.dir.display()))
+        })?;
+        for settings in claude_settings(&repo, args.global)?.into_iter().rev().take(1) {
+            println!(
+                "{}",
+                install::install_claude_hooks(&settings, &sce_bin, Some(&paths.dir)).map_err(install_failed)?
+            );
+        }
+        if !args.global
+            && let Some(change) = install::exclude_local_settings(&repo.location.common_dir).map_err(install_failed)?
+        {
+            println!("{change}");
+        }
+    }
+    if !args.opencode && !args.claude {
+        for hint in crate::install::detect_agents(&repo.location.root) {
+            println!("{hint}");
+        }
     }
     let existed = paths.db.exists();
     Store::open_configured(&paths, &config)?;

@@ -1,9 +1,16 @@
 //! Installing sce into a repository: git hook scripts with managed blocks, and
 //! the embedded OpenCode plugin. Knows nothing of clap; reports each change.
 
+mod claude;
+mod detect;
 mod hooks;
 mod plugin;
 
+pub use claude::{
+    CLAUDE_EVENTS, ClaudeHooksStatus, LOCAL_SETTINGS, claude_hooks_status, exclude_local_settings, global_settings,
+    hook_command, install_claude_hooks, uninstall_claude_hooks,
+};
+pub use detect::{AgentHint, detect_agents};
 pub use hooks::{HookStatus, MANAGED_HOOKS, hook_status, install_hook, uninstall_hook};
 pub use plugin::{PLUGIN_PATH, PLUGIN_SOURCE, PluginStatus, install_plugin, plugin_status, uninstall_plugin};
 

@@ -1,5 +1,6 @@
 //! `sce hooks …`: what git hooks and agent plugins call.
 
+pub mod claude_code;
 pub mod conversation_trace;
 pub mod post_commit;
 pub mod post_rewrite;
@@ -14,6 +15,7 @@ use crate::exit::ExitCode;
 pub enum HooksCommand {
     // Help text: the doc comment of each Args struct.
     ConversationTrace(conversation_trace::ConversationTraceArgs),
+    ClaudeCode(claude_code::ClaudeCodeArgs),
     PostCommit(post_commit::PostCommitArgs),
     PostRewrite(post_rewrite::PostRewriteArgs),
 }
@@ -22,6 +24,7 @@ pub enum HooksCommand {
 pub fn run(command: HooksCommand) -> Result<ExitCode, CommandError> {
     match command {
         HooksCommand::ConversationTrace(args) => conversation_trace::run(args),
+        HooksCommand::ClaudeCode(args) => claude_code::run(args),
         HooksCommand::PostCommit(args) => post_commit::run(args),
         HooksCommand::PostRewrite(args) => post_rewrite::run(args),
     }
