@@ -184,3 +184,14 @@ fn a_settings_file_sce_created_goes_with_uninstall_and_a_missing_sce_is_a_silent
     assert!(!repo.root.join(".claude/settings.local.json").exists());
     assert!(!repo.root.join(".claude").exists());
 }
+
+#[test]
+fn setup_without_an_agent_flag_names_the_agents_it_finds() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.root.join(".claude")).unwrap();
+    let out = repo.sce(&["setup"], "");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("found Claude Code (.claude/ in this repository): run `sce setup --claude`"), "{stderr}");
+    assert!(!repo.root.join(".claude/settings.local.json").exists(), "setup installed without being asked");
+}

@@ -15,7 +15,7 @@ use crate::store::Store;
 ///
 /// Hooks go where git runs them (core.hooksPath honoured). An existing hook keeps its
 /// content: sce appends a marked block, and running setup again changes nothing.
-/// With no agent flag, setup says which agents it finds here and the flag for each.
+/// With no agent flag, setup says (on stderr) which agents it finds here and the flag for each.
 /// Prints one line per change.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
@@ -119,11 +119,6 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
             println!("{change}");
         }
     }
-    if !args.opencode && !args.claude {
-        for hint in crate::install::detect_agents(&repo.location.root) {
-            println!("{hint}");
-        }
-    }
     let existed = paths.db.exists();
     Store::open_configured(&paths, &config)?;
     println!(
@@ -143,6 +138,12 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
             CommandError::new(ExitCode::StorageFailed, format!("cannot write {}: {e}", paths.setup_marker.display()))
         })?;
         println!("{}", Change::Created(paths.setup_marker.display().to_string()));
+    }
+    // Hints, not changes: on stderr, so stdout stays one line per change.
+    if !args.opencode && !args.claude {
+        for hint in crate::install::detect_agents(&repo.location.root) {
+            eprintln!("sce: {hint}");
+        }
     }
     Ok(ExitCode::Ok)
 }
