@@ -2,95 +2,20 @@
 //! session (offline, against a fake model on loopback), a human edit on top,
 //! `git commit`, and the record asserted line by line.
 //!
-//! OpenCode is fetched once with `npm pack opencode-linux-x64@1.18.33` into
-//! `target/opencode-cache/` (or taken from `SCE_OPENCODE_BIN`). The fake model
-//! server and session runner are the project's shared ones (`../shared/opencode-offline`
-//! beside the checkout, or `$SCE_SHARED_DIR/opencode-offline`; `.ci/run` sets it).
+//! Everything it needs is in the project's tests: OpenCode (`opencode-linux-x64@1.18.33`)
+//! is fetched once with `npm pack` into the tests' cache outside the repository and
+//! checked against the registry's integrity (`common/npm_cache.rs`; or taken from
+//! `SCE_OPENCODE_BIN`); the fake OpenAI-compatible model is `common/fake_openai.rs`
+//! and the session runner `common/opencode.rs`.
 
 mod common;
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{TestRepo, counts, line_classes};
 use serde_json::{Value, json};
 
-const OPENCODE_VERSION: &str = "1.18.33";
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-/// The shared offline runner: `$SCE_SHARED_DIR/opencode-offline`, else
-/// `../shared/opencode-offline` beside the checkout.
-fn offline_kit() -> PathBuf {
-    let shared = std::env::var_os("SCE_SHARED_DIR").map_or_else(|| workspace().join("../shared"), PathBuf::from);
-    let kit = shared.join("opencode-offline");
-    assert!(
-        kit.join("run-session.sh").exists(),
-        "the offline OpenCode kit is missing at {} (set SCE_SHARED_DIR to the shared directory)",
-        kit.display()
-    );
-    kit
-}
-
-/// The OpenCode binary, fetched from the npm registry on first use.
-fn opencode_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("SCE_OPENCODE_BIN") {
-        return PathBuf::from(bin);
-    }
-    let cache = workspace().join("target/opencode-cache");
-    let bin = cache.join(OPENCODE_VERSION).join("package/bin/opencode");
-    if bin.exists() {
-        return bin;
-    }
-    let dir = cache.join(OPENCODE_VERSION);
-    std::fs::create_dir_all(&dir).unwrap();
-    let spec = format!("opencode-linux-x64@{OPENCODE_VERSION}");
-    let out = Command::new("npm")
-        .args(["pack", &spec, "--silent", "--pack-destination"])
-        .arg(&dir)
-        .output()
-        .expect("npm is needed to fetch OpenCode for the end-to-end test");
-    assert!(out.status.success(), "npm pack {spec} failed: {}", String::from_utf8_lossy(&out.stderr));
-    let tarball = dir.join(format!("opencode-linux-x64-{OPENCODE_VERSION}.tgz"));
-    let status = Command::new("tar").arg("xzf").arg(&tarball).current_dir(&dir).status().unwrap();
-    assert!(status.success() && bin.exists(), "could not unpack {}", tarball.display());
-    let _ = std::fs::remove_file(tarball);
-    bin
-}
-
 /// Runs one scripted session in `repo`; returns OpenCode's session id.
 fn run_session(repo: &TestRepo, steps: &Value, model: &str) -> String {
-    let work = tempfile::tempdir().unwrap();
-    let script = work.path().join("script.json");
-    std::fs::write(&script, steps.to_string()).unwrap();
-    let out = Command::new("bash")
-        .arg(offline_kit().join("run-session.sh"))
-        .arg(&repo.root)
-        .arg(&script)
-        .env("OPENCODE_BIN", opencode_bin())
-        .env("MODEL_ID", model)
-        .env("WORK", work.path())
-        .env("SCE_BIN", common::sce_bin())
-        .output()
-        .unwrap();
-    let log = |name: &str| std::fs::read_to_string(work.path().join(name)).unwrap_or_default();
-    assert!(
-        out.status.success(),
-        "opencode run failed: {}\n{}\n{}",
-        String::from_utf8_lossy(&out.stderr),
-        log("run.err"),
-        log("run.out")
-    );
-    // `opencode run --format json` prints events carrying the session id.
-    let session = log("run.out")
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find_map(|v| v.get("sessionID").and_then(|s| s.as_str()).map(str::to_string))
-        .unwrap_or_else(|| panic!("no session id in OpenCode's output:\n{}", log("run.out")));
-    assert!(session.starts_with("ses_"), "{session}");
-    session
+    common::opencode::run_session(&repo.root, steps, model).id
 }
 
 fn setup_repo() -> TestRepo {

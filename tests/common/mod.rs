@@ -2,6 +2,12 @@
 //! temp dir, the real `sce` binary, and the real Turso DB it writes.
 #![allow(dead_code)]
 
+pub mod claude;
+pub mod fake_anthropic;
+pub mod fake_openai;
+pub mod npm_cache;
+pub mod opencode;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
