@@ -195,3 +195,32 @@ fn setup_without_an_agent_flag_names_the_agents_it_finds() {
     assert!(stderr.contains("found Claude Code (.claude/ in this repository): run `sce setup --claude`"), "{stderr}");
     assert!(!repo.root.join(".claude/settings.local.json").exists(), "setup installed without being asked");
 }
+
+#[test]
+fn global_hooks_go_to_the_user_settings_and_doctor_repairs_outdated_ones() {
+    let repo = TestRepo::new();
+    let home = tempfile::tempdir().unwrap();
+    let home_env = [("HOME", home.path().to_str().unwrap())];
+    let out = run_sce(&repo.root, &["setup", "--claude", "--global"], "", &home_env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let global = home.path().join(".claude/settings.json");
+    let settings: Value = serde_json::from_str(&std::fs::read_to_string(&global).unwrap()).unwrap();
+    assert!(settings["hooks"]["PostToolUse"][0]["hooks"][0]["command"].as_str().unwrap().contains("hooks claude-code"));
+    assert!(!repo.root.join(".claude").exists(), "--global wrote into the repository");
+    // Hooks that run another sce binary: doctor says so and --fix rewrites them.
+    let stale = std::fs::read_to_string(&global).unwrap().replace(common::sce_bin(), "/old/place/sce");
+    std::fs::write(&global, stale).unwrap();
+    let out = run_sce(&repo.root, &["doctor", "--json"], "", &home_env);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let claude = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "claude").unwrap().clone();
+    assert_eq!(claude["status"], "problem", "{claude}");
+    assert!(run_sce(&repo.root, &["doctor", "--fix"], "", &home_env).status.success());
+    let out = run_sce(&repo.root, &["doctor", "--json"], "", &home_env);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let claude = report["checks"].as_array().unwrap().iter().find(|c| c["name"] == "claude").unwrap().clone();
+    assert_eq!(claude["status"], "ok", "{claude}");
+    // Uninstall --global takes them out again.
+    assert!(run_sce(&repo.root, &["setup", "--uninstall", "--global"], "", &home_env).status.success());
+    let settings = std::fs::read_to_string(&global).unwrap_or_default();
+    assert!(!settings.contains("hooks claude-code"), "{settings}");
+}
