@@ -151,7 +151,9 @@ fn setup_claude_merges_into_the_settings_and_uninstall_takes_out_exactly_its_ent
     let post = settings["hooks"]["PostToolUse"].as_array().unwrap();
     assert_eq!(post.len(), 2, "{settings}");
     assert!(post[1]["hooks"][0]["command"].as_str().unwrap().contains("hooks claude-code"));
-    for event in ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop", "SessionEnd"] {
+    for event in
+        ["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Stop", "SessionEnd"]
+    {
         assert!(settings["hooks"][event].is_array(), "{event} missing: {settings}");
     }
     // Git ignores the personal settings file, through .git/info/exclude.
@@ -223,4 +225,19 @@ fn global_hooks_go_to_the_user_settings_and_doctor_repairs_outdated_ones() {
     assert!(run_sce(&repo.root, &["setup", "--uninstall", "--global"], "", &home_env).status.success());
     let settings = std::fs::read_to_string(&global).unwrap_or_default();
     assert!(!settings.contains("hooks claude-code"), "{settings}");
+}
+
+#[test]
+fn a_failed_bash_call_s_changes_are_still_recorded() {
+    let (repo, home) = set_up();
+    let transcript = home.path().join("transcript.jsonl");
+    hook(&repo, &payload("009-PreToolUse.json", &repo, &transcript));
+    repo.write("half.txt", "written before the command failed\n");
+    let failed =
+        payload("010-PostToolUse.json", &repo, &transcript).replace("\"PostToolUse\"", "\"PostToolUseFailure\"");
+    assert!(failed.contains("PostToolUseFailure"));
+    hook(&repo, &failed);
+    repo.commit_all("after a failed command");
+    let record = repo.record("HEAD");
+    assert_eq!(line_classes(&record, "half.txt", 1), vec!["ai:dff65d53-3e8c-4d31-891f-004a17920fde"]);
 }

@@ -43,6 +43,23 @@ pub struct GcOutcome {
     pub compacted: bool,
 }
 
+/// Agent hooks keep per-session state (transcript offsets, snapshots) until the
+/// session ends; a session that never ended leaves it behind. Files untouched for a
+/// week go.
+fn remove_stale_agent_state(sce_dir: &std::path::Path, now_ms: i64) {
+    let Ok(agents) = std::fs::read_dir(sce_dir.join("agents")) else { return };
+    let cutoff =
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(now_ms.saturating_sub(7 * DAY_MS).max(0) as u64);
+    for agent in agents.flatten() {
+        let Ok(files) = std::fs::read_dir(agent.path()) else { continue };
+        for file in files.flatten() {
+            if file.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < cutoff) {
+                let _ = std::fs::remove_file(file.path());
+            }
+        }
+    }
+}
+
 /// Runs a complete gc pass, truncates the WAL, and compacts the DB when at least a
 /// quarter of it (and 1 MiB) is free pages. A dry run changes nothing.
 pub fn collect(paths: &StorePaths, config: &Config, now_ms: i64, dry_run: bool) -> Result<GcOutcome, StoreError> {
@@ -56,6 +73,7 @@ pub fn collect(paths: &StorePaths, config: &Config, now_ms: i64, dry_run: bool) 
         return Ok(GcOutcome { dry_run, removed, before, after: before, compacted });
     }
     store.checkpoint()?;
+    remove_stale_agent_state(&paths.dir, now_ms);
     let compacted = store.sizes()?.compaction_worthwhile();
     if compacted {
         store.compact()?;

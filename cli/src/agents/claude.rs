@@ -188,7 +188,8 @@ pub fn handle(event: &HookEvent, ctx: &Context<'_>) -> Result<Capture, ClaudeErr
                 snapshot.save(&ctx.files.snapshot(&event.session_id, call))?;
             }
         }
-        "PostToolUse" => capture = tool_edits(event, ctx)?,
+        // A failed tool may have changed files before it failed (`sed -i … && false`).
+        "PostToolUse" | "PostToolUseFailure" => capture = tool_edits(event, ctx)?,
         _ => {}
     }
     Ok(capture)

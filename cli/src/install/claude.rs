@@ -12,7 +12,7 @@ use super::{Change, InstallError};
 
 /// The Claude Code events sce listens to.
 pub const CLAUDE_EVENTS: &[&str] =
-    &["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop", "SessionEnd"];
+    &["SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure", "Stop", "SessionEnd"];
 
 /// What every sce hook command contains (how sce finds its own entries).
 const MARK: &str = " hooks claude-code";

@@ -16,8 +16,8 @@ use crate::intake;
 
 /// Record one Claude Code hook event (JSON on stdin): edits with their model, prompts, answers.
 ///
-/// Installed by `sce setup --claude` for PreToolUse, PostToolUse, UserPromptSubmit, Stop,
-/// SessionStart and SessionEnd. Never in Claude's way: always exits 0 and prints nothing
+/// Installed by `sce setup --claude` for PreToolUse, PostToolUse, PostToolUseFailure,
+/// UserPromptSubmit, Stop, SessionStart and SessionEnd. Never in Claude's way: always exits 0 and prints nothing
 /// on stdout; on a failure it prints one line on stderr, and events the database could
 /// not take are spooled. Outside a repository where sce is set up it does nothing.
 #[derive(Debug, Args)]
