@@ -13,9 +13,8 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::SessionFiles;
 use super::claude_transcript::TranscriptState;
-use crate::git::Repo;
+use super::{Capture, Context};
 use crate::snapshot::{Snapshot, SnapshotError};
 
 /// The `tool_name` sce records for Claude Code.
@@ -90,34 +89,6 @@ pub enum ClaudeError {
     /// The work-tree snapshot failed.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
-}
-
-/// What one event amounts to.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Capture {
-    /// `message.updated` payloads.
-    pub messages: Vec<Value>,
-    /// `message.part.updated` payloads.
-    pub parts: Vec<Value>,
-}
-
-impl Capture {
-    /// True when there is nothing to store.
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.parts.is_empty()
-    }
-}
-
-/// What handling an event needs from around it.
-pub struct Context<'a> {
-    /// The repository the event's `cwd` is in.
-    pub repo: &'a Repo,
-    /// Where the hook keeps state between calls.
-    pub files: SessionFiles,
-    /// Files larger than this are not captured.
-    pub max_file_bytes: u64,
-    /// Now, ms since the epoch.
-    pub now_ms: i64,
 }
 
 impl HookEvent {

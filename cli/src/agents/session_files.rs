@@ -21,8 +21,13 @@ fn key(parts: &[&str]) -> String {
 
 impl SessionFiles {
     /// The state directory of `agent` under the sce directory.
+    /// The agent's name becomes one path component: anything but letters, digits,
+    /// `-` and `_` is replaced, so a name from a hook payload cannot point elsewhere.
     pub fn new(sce_dir: &Path, agent: &str) -> SessionFiles {
-        SessionFiles { dir: sce_dir.join("agents").join(agent) }
+        let name: String =
+            agent.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let name = if name.is_empty() { "agent".to_string() } else { name };
+        SessionFiles { dir: sce_dir.join("agents").join(name) }
     }
 
     /// The file that remembers how far the session's transcript was read.

@@ -1,5 +1,7 @@
 //! `sce hooks …`: what git hooks and agent plugins call.
 
+pub mod agent;
+mod agent_event;
 pub mod claude_code;
 pub mod conversation_trace;
 pub mod post_commit;
@@ -16,6 +18,7 @@ pub enum HooksCommand {
     // Help text: the doc comment of each Args struct.
     ConversationTrace(conversation_trace::ConversationTraceArgs),
     ClaudeCode(claude_code::ClaudeCodeArgs),
+    Agent(agent::AgentArgs),
     PostCommit(post_commit::PostCommitArgs),
     PostRewrite(post_rewrite::PostRewriteArgs),
 }
@@ -25,6 +28,7 @@ pub fn run(command: HooksCommand) -> Result<ExitCode, CommandError> {
     match command {
         HooksCommand::ConversationTrace(args) => conversation_trace::run(args),
         HooksCommand::ClaudeCode(args) => claude_code::run(args),
+        HooksCommand::Agent(args) => agent::run(args),
         HooksCommand::PostCommit(args) => post_commit::run(args),
         HooksCommand::PostRewrite(args) => post_rewrite::run(args),
     }
