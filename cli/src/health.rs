@@ -31,8 +31,16 @@ pub enum Repair {
     InstallHooks,
     /// Reinstall the OpenCode plugin.
     InstallPlugin,
+    /// Reinstall the pi extension.
+    InstallPiExtension,
+    /// Rewrite sce's Cursor hooks in ~/.cursor/hooks.json.
+    InstallCursorHooks,
     /// Rewrite sce's Claude Code hooks in this settings file.
     InstallClaudeHooks(std::path::PathBuf),
+    /// Rewrite sce's Codex CLI hooks and their trust in this Codex home.
+    InstallCodexHooks(std::path::PathBuf),
+    /// Rewrite sce's Gemini CLI hooks in this settings file.
+    InstallGeminiHooks(std::path::PathBuf),
     /// Create the database (and apply its migrations).
     CreateDatabase,
     /// Move a damaged database aside and start a new one.
@@ -106,7 +114,21 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
             "OpenCode plugin not installed (run `sce setup --opencode` if you use OpenCode)",
         ),
     });
+    checks.push(match crate::install::pi_extension_status(&repo.location.root) {
+        PluginStatus::Current => Check::new("pi", Status::Ok, "pi extension installed"),
+        PluginStatus::Outdated => {
+            Check::new("pi", Status::Problem, "pi extension is outdated").repairable(Repair::InstallPiExtension)
+        }
+        PluginStatus::Missing => {
+            Check::new("pi", Status::Info, "pi extension not installed (run `sce setup --pi` if you use pi)")
+        }
+    });
     checks.push(claude_hooks(repo, sce_bin));
+    checks.push(codex_hooks(&paths.dir, sce_bin));
+    checks.push(gemini_hooks(repo, sce_bin));
+    if let Some(check) = cursor_hooks(sce_bin) {
+        checks.push(check);
+    }
     checks.push(config_check);
 
     let store = if paths.db.exists() {
@@ -166,6 +188,46 @@ pub fn run_checks(repo: &Repo, sce_bin: &std::path::Path) -> Vec<Check> {
     checks
 }
 
+/// sce's Cursor hooks, when ~/.cursor/hooks.json has any.
+fn cursor_hooks(sce_bin: &std::path::Path) -> Option<Check> {
+    let file = crate::install::cursor_hooks_file()?;
+    Some(match crate::install::cursor_hooks_current(&file, sce_bin)? {
+        true => Check::new("cursor", Status::Ok, format!("Cursor hooks installed in {}", file.display())),
+        false => Check::new(
+            "cursor",
+            Status::Problem,
+            format!("sce's Cursor hooks in {} are incomplete or run another sce binary", file.display()),
+        )
+        .repairable(Repair::InstallCursorHooks),
+    })
+}
+
+/// sce's Codex CLI hooks and their trust, in the Codex home setup wrote to (else `$CODEX_HOME`, `~/.codex`).
+fn codex_hooks(sce_dir: &std::path::Path, sce_bin: &std::path::Path) -> Check {
+    let Some(home) = crate::install::codex_home_installed(sce_dir).or_else(crate::install::codex_home) else {
+        return Check::new("codex", Status::Info, "Codex CLI hooks not checked: neither CODEX_HOME nor HOME is set");
+    };
+    match crate::install::codex_hooks_status(&home, sce_bin) {
+        crate::install::CodexHooksStatus::Current => {
+            Check::new("codex", Status::Ok, format!("Codex CLI hooks installed and trusted in {}", home.display()))
+        }
+        crate::install::CodexHooksStatus::Outdated => Check::new(
+            "codex",
+            Status::Problem,
+            format!(
+                "sce's Codex CLI hooks in {} are incomplete, run another sce binary or are not trusted",
+                home.display()
+            ),
+        )
+        .repairable(Repair::InstallCodexHooks(home)),
+        crate::install::CodexHooksStatus::Missing => Check::new(
+            "codex",
+            Status::Info,
+            "Codex CLI hooks not installed (run `sce setup --codex` if you use Codex CLI)",
+        ),
+    }
+}
+
 /// sce's Claude Code hooks, in the repository's personal settings or the user's.
 fn claude_hooks(repo: &Repo, sce_bin: &std::path::Path) -> Check {
     let files = std::iter::once(repo.location.root.join(crate::install::LOCAL_SETTINGS))
@@ -191,6 +253,48 @@ fn claude_hooks(repo: &Repo, sce_bin: &std::path::Path) -> Check {
             "claude",
             Status::Info,
             "Claude Code hooks not installed (run `sce setup --claude` if you use Claude Code)",
+        ),
+    }
+}
+
+/// sce's Gemini CLI hooks, in the repository's settings or the user's; and whether
+/// Gemini trusts the folder (it ignores a project's hooks until it does).
+fn gemini_hooks(repo: &Repo, sce_bin: &std::path::Path) -> Check {
+    use crate::install::GeminiHooksStatus;
+    let project = repo.location.root.join(crate::install::GEMINI_PROJECT_SETTINGS);
+    let mut found = None;
+    for file in std::iter::once(project.clone()).chain(crate::install::gemini_global_settings()) {
+        match crate::install::gemini_hooks_status(&file, sce_bin) {
+            GeminiHooksStatus::Current if file == project => {
+                return match crate::install::trust_hint(&repo.location.root) {
+                    None => {
+                        Check::new("gemini", Status::Ok, format!("Gemini CLI hooks installed in {}", file.display()))
+                    }
+                    Some(hint) => Check::new(
+                        "gemini",
+                        Status::Info,
+                        format!("Gemini CLI hooks installed in {}, but {hint}", file.display()),
+                    ),
+                };
+            }
+            GeminiHooksStatus::Current => {
+                return Check::new("gemini", Status::Ok, format!("Gemini CLI hooks installed in {}", file.display()));
+            }
+            GeminiHooksStatus::Outdated => found = found.or(Some(file)),
+            GeminiHooksStatus::Missing => {}
+        }
+    }
+    match found {
+        Some(file) => Check::new(
+            "gemini",
+            Status::Problem,
+            format!("sce's Gemini CLI hooks in {} are incomplete or run another sce binary", file.display()),
+        )
+        .repairable(Repair::InstallGeminiHooks(file)),
+        None => Check::new(
+            "gemini",
+            Status::Info,
+            "Gemini CLI hooks not installed (run `sce setup --gemini` if you use Gemini CLI)",
         ),
     }
 }

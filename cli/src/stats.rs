@@ -19,6 +19,8 @@ pub enum GroupBy {
     Model,
     /// The agent session of ai/mixed lines (`-` for unknown lines).
     Session,
+    /// The agent tool of ai/mixed lines (`claude-code`, `opencode`, …; `-` for unknown lines).
+    Tool,
     /// The file.
     File,
 }
@@ -69,7 +71,8 @@ pub struct Stats {
 pub fn add_record(stats: &mut Stats, record: &TraceRecord, author: &str, by: GroupBy) {
     for file in &record.files {
         for conversation in &file.conversations {
-            let session = conversation.url.as_deref().map(|u| session_from_url(record, u));
+            let session = conversation.url.as_deref().map(|u| session_field(record, u, "id"));
+            let tool = conversation.url.as_deref().and_then(|u| session_field(record, u, "tool"));
             for range in &conversation.ranges {
                 let contributor = range.contributor.as_ref().or(conversation.contributor.as_ref());
                 let kind = contributor.map_or("unknown", |c| c.kind.as_str());
@@ -80,6 +83,10 @@ pub fn add_record(stats: &mut Stats, record: &TraceRecord, author: &str, by: Gro
                     GroupBy::File => file.path.clone(),
                     GroupBy::Model => contributor.and_then(|c| c.model_id.clone()).unwrap_or_else(|| "-".into()),
                     GroupBy::Session => session.clone().flatten().unwrap_or_else(|| "-".into()),
+                    GroupBy::Tool => match kind {
+                        "unknown" => "-".into(),
+                        _ => tool.clone().unwrap_or_else(|| "-".into()),
+                    },
                 };
                 stats.groups.entry(group).or_default().add(kind, lines);
             }
@@ -87,7 +94,8 @@ pub fn add_record(stats: &mut Stats, record: &TraceRecord, author: &str, by: Gro
     }
 }
 
-fn session_from_url(record: &TraceRecord, url: &str) -> Option<String> {
+/// A field (`id`, `tool`, …) of the record's session whose id the conversation URL names.
+fn session_field(record: &TraceRecord, url: &str, field: &str) -> Option<String> {
     record
         .metadata
         .as_ref()?
@@ -95,8 +103,9 @@ fn session_from_url(record: &TraceRecord, url: &str) -> Option<String> {
         .get("sessions")?
         .as_array()?
         .iter()
-        .filter_map(|s| s.get("id")?.as_str())
-        .find(|id| url.contains(id))
+        .find(|s| s.get("id").and_then(|id| id.as_str()).is_some_and(|id| url.contains(id)))?
+        .get(field)?
+        .as_str()
         .map(str::to_string)
 }
 

@@ -3,10 +3,15 @@
 #![allow(dead_code)]
 
 pub mod claude;
+pub mod codex;
 pub mod fake_anthropic;
+pub mod fake_gemini;
 pub mod fake_openai;
+pub mod fake_responses;
+pub mod gemini;
 pub mod npm_cache;
 pub mod opencode;
+pub mod pi;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

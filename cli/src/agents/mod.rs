@@ -5,6 +5,10 @@
 
 pub mod claude;
 pub mod claude_transcript;
+pub mod codex;
+pub mod codex_patch;
+pub mod cursor;
+pub mod gemini;
 pub mod generic;
 mod session_files;
 

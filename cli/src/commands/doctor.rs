@@ -14,7 +14,7 @@ use crate::store::Store;
 
 /// Check that sce is ready in this repository, and repair what can be repaired.
 ///
-/// Checks the hooks, the OpenCode plugin, the database (opens, integrity), the
+/// Checks the hooks, the OpenCode plugin, the pi extension, the database (opens, integrity), the
 /// configuration, the spool, and commits since setup that lack a record. Exits 8
 /// when something is not ready.
 #[derive(Debug, Args)]
@@ -84,13 +84,32 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
             })
             .collect::<Vec<_>>()
             .join("; "),
+        Repair::InstallCursorHooks => {
+            match install::cursor_hooks_file().map(|f| install::install_cursor_hooks(&f, sce_bin)) {
+                Some(Ok(change)) => change.to_string(),
+                Some(Err(e)) => format!("could not install the Cursor hooks: {e}"),
+                None => "could not find ~/.cursor/hooks.json (HOME is not set)".to_string(),
+            }
+        }
         Repair::InstallClaudeHooks(file) => match install::install_claude_hooks(file, sce_bin, Some(&paths.dir)) {
             Ok(change) => change.to_string(),
             Err(e) => format!("could not install the Claude Code hooks: {e}"),
         },
+        Repair::InstallGeminiHooks(file) => match install::install_gemini_hooks(file, sce_bin, Some(&paths.dir)) {
+            Ok(change) => change.to_string(),
+            Err(e) => format!("could not install the Gemini CLI hooks: {e}"),
+        },
+        Repair::InstallCodexHooks(home) => match install::install_codex_hooks(home, sce_bin, Some(&paths.dir)) {
+            Ok(changes) => changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            Err(e) => format!("could not install the Codex CLI hooks: {e}"),
+        },
         Repair::InstallPlugin => match install::install_plugin(&repo.location.root) {
             Ok(change) => change.to_string(),
             Err(e) => format!("could not install the plugin: {e}"),
+        },
+        Repair::InstallPiExtension => match install::install_pi_extension(&repo.location.root) {
+            Ok(change) => change.to_string(),
+            Err(e) => format!("could not install the pi extension: {e}"),
         },
         Repair::CreateDatabase => match open() {
             Ok(_) => format!("created {}", paths.db.display()),

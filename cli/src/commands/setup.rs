@@ -28,14 +28,31 @@ pub struct SetupArgs {
     /// Also install Claude Code hooks in .claude/settings.local.json (git ignores it via .git/info/exclude).
     #[arg(long)]
     pub claude: bool,
-    /// With --claude (or --uninstall): Claude Code's user settings (~/.claude/settings.json), for every repository.
+    /// Also install Cursor hooks in ~/.cursor/hooks.json (user-level; they do nothing where sce is not set up).
+    #[arg(long)]
+    pub cursor: bool,
+    /// Also install Codex CLI hooks in $CODEX_HOME/hooks.json (default ~/.codex, user-level; they do
+    /// nothing where sce is not set up) and trust them in $CODEX_HOME/config.toml.
+    #[arg(long)]
+    pub codex: bool,
+    /// Also install Gemini CLI hooks in .gemini/settings.json (~/.gemini/settings.json with --global).
+    /// Gemini runs a project's hooks only in a folder it trusts; setup says when it does not yet.
+    #[arg(long)]
+    pub gemini: bool,
+    /// Also install the pi extension as .pi/extensions/sce-agent-trace.ts.
+    #[arg(long)]
+    pub pi: bool,
+    /// With --claude: Claude Code's user settings (~/.claude/settings.json), for every repository; with
+    /// --uninstall: also sce's user-level Claude, Cursor, Codex and Gemini hooks; with --gemini:
+    /// ~/.gemini/settings.json.
     #[arg(long)]
     pub global: bool,
     /// Do not install git hooks.
     #[arg(long)]
     pub no_hooks: bool,
-    /// Remove sce's hook blocks (and hook files sce created), the plugin and sce's Claude hooks; keeps the database.
-    #[arg(long, conflicts_with_all = ["opencode", "claude", "no_hooks"])]
+    /// Remove sce's hook blocks (and hook files sce created), the plugin and sce's agent hooks (Codex's when
+    /// this repository's setup installed them); keeps the database.
+    #[arg(long, conflicts_with_all = ["opencode", "claude", "cursor", "codex", "gemini", "pi", "no_hooks"])]
     pub uninstall: bool,
 }
 
@@ -46,6 +63,18 @@ fn claude_settings(repo: &Repo, global: bool) -> Result<Vec<PathBuf>, CommandErr
     if global {
         files.push(install::global_settings().ok_or_else(|| {
             CommandError::new(ExitCode::Usage, "--global needs HOME to find ~/.claude/settings.json")
+        })?);
+    }
+    Ok(files)
+}
+
+/// The Gemini settings files setup works on: the repository's, and with `global`
+/// the user's (last).
+fn gemini_settings(repo: &Repo, global: bool) -> Result<Vec<PathBuf>, CommandError> {
+    let mut files = vec![repo.location.root.join(install::GEMINI_PROJECT_SETTINGS)];
+    if global {
+        files.push(install::gemini_global_settings().ok_or_else(|| {
+            CommandError::new(ExitCode::Usage, "--global needs HOME to find ~/.gemini/settings.json")
         })?);
     }
     Ok(files)
@@ -74,9 +103,41 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
             println!("{change}");
             changed = true;
         }
+        if let Some(change) = install::uninstall_pi_extension(&repo.location.root).map_err(install_failed)? {
+            println!("{change}");
+            changed = true;
+        }
+        // Cursor's hooks are user-level: they go only with --global.
+        if args.global
+            && let Some(file) = install::cursor_hooks_file()
+            && let Some(change) = install::uninstall_cursor_hooks(&file).map_err(install_failed)?
+        {
+            println!("{change}");
+            changed = true;
+        }
+        // Codex's hooks are user-level: they go when this repository's setup put them
+        // there, or with --global.
+        let codex_homes = install::codex_home_installed(&paths.dir)
+            .into_iter()
+            .chain(install::codex_home().filter(|_| args.global))
+            .collect::<std::collections::BTreeSet<_>>();
+        for home in codex_homes {
+            for change in install::uninstall_codex_hooks(&home, Some(&paths.dir)).map_err(install_failed)? {
+                println!("{change}");
+                changed = true;
+            }
+        }
         for settings in claude_settings(&repo, args.global)? {
             if let Some(change) =
                 install::uninstall_claude_hooks(&settings, Some(&paths.dir)).map_err(install_failed)?
+            {
+                println!("{change}");
+                changed = true;
+            }
+        }
+        for settings in gemini_settings(&repo, args.global)? {
+            if let Some(change) =
+                install::uninstall_gemini_hooks(&settings, Some(&paths.dir)).map_err(install_failed)?
             {
                 println!("{change}");
                 changed = true;
@@ -103,6 +164,9 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
     if args.opencode {
         println!("{}", install::install_plugin(&repo.location.root).map_err(install_failed)?);
     }
+    if args.pi {
+        println!("{}", install::install_pi_extension(&repo.location.root).map_err(install_failed)?);
+    }
     if args.claude {
         paths.ensure_dir().map_err(|e| {
             CommandError::new(ExitCode::StorageFailed, format!("cannot create {}: {e}", paths.dir.display()))
@@ -117,6 +181,33 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
             && let Some(change) = install::exclude_local_settings(&repo.location.common_dir).map_err(install_failed)?
         {
             println!("{change}");
+        }
+    }
+    if args.codex {
+        paths.ensure_dir().map_err(|e| {
+            CommandError::new(ExitCode::StorageFailed, format!("cannot create {}: {e}", paths.dir.display()))
+        })?;
+        let home = install::codex_home()
+            .ok_or_else(|| CommandError::new(ExitCode::Usage, "--codex needs CODEX_HOME or HOME to find ~/.codex"))?;
+        for change in install::install_codex_hooks(&home, &sce_bin, Some(&paths.dir)).map_err(install_failed)? {
+            println!("{change}");
+        }
+    }
+    if args.gemini {
+        paths.ensure_dir().map_err(|e| {
+            CommandError::new(ExitCode::StorageFailed, format!("cannot create {}: {e}", paths.dir.display()))
+        })?;
+        for settings in gemini_settings(&repo, args.global)?.into_iter().rev().take(1) {
+            println!(
+                "{}",
+                install::install_gemini_hooks(&settings, &sce_bin, Some(&paths.dir)).map_err(install_failed)?
+            );
+        }
+        // Not a change: on stderr. User-level hooks run wherever Gemini does.
+        if !args.global
+            && let Some(hint) = install::trust_hint(&repo.location.root)
+        {
+            eprintln!("sce: note: {hint}");
         }
     }
     let existed = paths.db.exists();
@@ -140,7 +231,12 @@ pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
         println!("{}", Change::Created(paths.setup_marker.display().to_string()));
     }
     // Hints, not changes: on stderr, so stdout stays one line per change.
-    if !args.opencode && !args.claude {
+    if args.cursor {
+        let file = install::cursor_hooks_file()
+            .ok_or_else(|| CommandError::new(ExitCode::Usage, "--cursor needs HOME to find ~/.cursor/hooks.json"))?;
+        println!("{}", install::install_cursor_hooks(&file, &sce_bin).map_err(install_failed)?);
+    }
+    if !args.opencode && !args.claude && !args.cursor && !args.codex && !args.gemini && !args.pi {
         for hint in crate::install::detect_agents(&repo.location.root) {
             eprintln!("sce: {hint}");
         }

@@ -18,6 +18,8 @@ pub enum By {
     Model,
     /// The agent session (ai and mixed lines).
     Session,
+    /// The agent tool: claude-code, opencode, … (ai and mixed lines).
+    Tool,
     /// The file.
     File,
 }
@@ -49,6 +51,7 @@ pub fn run(args: StatsArgs) -> Result<ExitCode, CommandError> {
         Some(By::Author) => GroupBy::Author,
         Some(By::Model) => GroupBy::Model,
         Some(By::Session) => GroupBy::Session,
+        Some(By::Tool) => GroupBy::Tool,
         Some(By::File) => GroupBy::File,
     };
     let mut cache = RecordCache::new(&repo, &config.agent_trace.notes_ref);

@@ -31,6 +31,10 @@ pub fn detect_agents(repo_root: &Path) -> Vec<AgentHint> {
     for (agent, binary, repo_dir, home_dir, flag) in [
         ("Claude Code", "claude", ".claude", ".claude", "--claude"),
         ("OpenCode", "opencode", ".opencode", ".config/opencode", "--opencode"),
+        ("Gemini CLI", "gemini", ".gemini", ".gemini", "--gemini"),
+        ("Cursor", "cursor-agent", ".cursor", ".cursor", "--cursor"),
+        ("Codex CLI", "codex", ".codex", ".codex", "--codex"),
+        ("pi", "pi", ".pi", ".pi/agent", "--pi"),
     ] {
         let evidence = if repo_root.join(repo_dir).is_dir() {
             Some(format!("{repo_dir}/ in this repository"))
