@@ -241,3 +241,18 @@ fn a_failed_bash_call_s_changes_are_still_recorded() {
     let record = repo.record("HEAD");
     assert_eq!(line_classes(&record, "half.txt", 1), vec!["ai:dff65d53-3e8c-4d31-891f-004a17920fde"]);
 }
+
+#[test]
+fn setup_all_installs_for_every_agent_it_detects_and_only_those() {
+    let repo = TestRepo::new();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.root.join(".claude")).unwrap();
+    std::fs::create_dir_all(repo.root.join(".pi")).unwrap();
+    let env = [("HOME", home.path().to_str().unwrap()), ("PATH", "/usr/bin:/bin")];
+    let out = run_sce(&repo.root, &["setup", "--all"], "", &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(repo.root.join(".claude/settings.local.json").exists());
+    assert!(repo.root.join(".pi/extensions/sce-agent-trace.ts").exists());
+    assert!(!repo.root.join(".opencode").exists(), "installed for an agent it did not detect");
+    assert!(!home.path().join(".codex").exists() && !home.path().join(".cursor").exists());
+}

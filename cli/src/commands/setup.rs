@@ -42,6 +42,9 @@ pub struct SetupArgs {
     /// Also install the pi extension as .pi/extensions/sce-agent-trace.ts.
     #[arg(long)]
     pub pi: bool,
+    /// Install for every agent setup detects here (what plain `sce setup` lists).
+    #[arg(long)]
+    pub all: bool,
     /// With --claude: Claude Code's user settings (~/.claude/settings.json), for every repository; with
     /// --uninstall: also sce's user-level Claude, Cursor, Codex and Gemini hooks; with --gemini:
     /// ~/.gemini/settings.json.
@@ -52,7 +55,7 @@ pub struct SetupArgs {
     pub no_hooks: bool,
     /// Remove sce's hook blocks (and hook files sce created), the plugin and sce's agent hooks (Codex's when
     /// this repository's setup installed them); keeps the database.
-    #[arg(long, conflicts_with_all = ["opencode", "claude", "cursor", "codex", "gemini", "pi", "no_hooks"])]
+    #[arg(long, conflicts_with_all = ["opencode", "claude", "cursor", "codex", "gemini", "pi", "all", "no_hooks"])]
     pub uninstall: bool,
 }
 
@@ -85,8 +88,21 @@ fn install_failed(e: install::InstallError) -> CommandError {
 }
 
 /// Installs or uninstalls.
-pub fn run(args: SetupArgs) -> Result<ExitCode, CommandError> {
+pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
     let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
+    if args.all {
+        for hint in crate::install::detect_agents(&repo.location.root) {
+            match hint.flag {
+                "--claude" => args.claude = true,
+                "--opencode" => args.opencode = true,
+                "--codex" => args.codex = true,
+                "--gemini" => args.gemini = true,
+                "--cursor" => args.cursor = true,
+                "--pi" => args.pi = true,
+                _ => {}
+            }
+        }
+    }
     let hooks_dir = repo.hooks_dir();
     let config = Config::load(Some(repo.location.config_scope()))?;
     crate::logging::apply(&config.logging);
