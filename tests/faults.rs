@@ -385,3 +385,27 @@ fn kill_9_during_checkpoint_and_gc_loses_nothing_acknowledged() {
     let store = Store::open(&paths(&repo), &Default::default()).unwrap();
     assert_eq!(store.integrity_problems().unwrap(), None);
 }
+
+#[test]
+fn a_notes_lock_left_by_a_killed_writer_does_not_block_notes_forever() {
+    let repo = TestRepo::new();
+    assert!(repo.sce(&["setup"], "").status.success());
+    repo.write("a.txt", "a\n");
+    commit(&repo, "first");
+    // What a writer killed between taking the ref lock and committing it leaves behind.
+    let lock = repo.root.join(".git/refs/notes/agent-trace.lock");
+    std::fs::write(&lock, "").unwrap();
+    // A fresh lock may belong to a live writer: it is respected (the commit is marked for backfill).
+    repo.write("b.txt", "b\n");
+    let stderr = commit(&repo, "while locked");
+    assert!(stderr.contains("sce trace backfill"), "{stderr}");
+    // Once it is old enough to be a dead writer's, the next note clears it.
+    let aged = Command::new("touch").args(["-d", "1 minute ago"]).arg(&lock).status().unwrap();
+    assert!(aged.success());
+    repo.write("c.txt", "c\n");
+    assert_eq!(commit(&repo, "after"), "");
+    assert!(!lock.exists());
+    assert_eq!(repo.record("HEAD")["vcs"]["revision"], repo.head());
+    let (_, report) = doctor(&repo, true);
+    assert_eq!(report["ready"], true, "{report}");
+}

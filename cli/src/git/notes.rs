@@ -21,6 +21,24 @@ pub enum NoteError {
 /// How often a note write is retried when another process moved the notes ref meanwhile.
 const NOTE_WRITE_ATTEMPTS: usize = 5;
 
+/// A ref lock file older than this was left by a process that died holding it (a
+/// note write holds it for milliseconds): it is removed, or no note could ever be
+/// written again.
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Removes the notes ref's lock file if a dead writer left it; true if it did.
+fn remove_stale_lock(repo: &Repo, notes_ref: &str) -> bool {
+    let lock = repo.location.common_dir.join(format!("{notes_ref}.lock"));
+    let stale = std::fs::metadata(&lock)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_LOCK));
+    if stale && std::fs::remove_file(&lock).is_ok() {
+        tracing::debug!("removed {}, left by a process that died while writing a note", lock.display());
+        return true;
+    }
+    false
+}
+
 /// Writes `data` as the note of `commit` under `notes_ref` (a full ref name),
 /// replacing any note there. Touches no other notes ref. Retries when another
 /// writer updated the ref concurrently (the update is compare-and-swap).
@@ -35,7 +53,10 @@ pub fn write_note(repo: &Repo, notes_ref: &str, commit: gix::ObjectId, data: &[u
             .with_commit_message("sce: Agent Trace record");
         match platform.replace_at_ref(name, commit, data) {
             Ok(_) => return Ok(()),
-            Err(e) => last = format!("{e:?}"),
+            Err(e) => {
+                last = format!("{e:?}");
+                remove_stale_lock(repo, notes_ref);
+            }
         }
     }
     Err(NoteError::Git { notes_ref: notes_ref.into(), message: last })
