@@ -54,6 +54,9 @@ fn blame_shows_class_model_session_and_commit_per_line() {
         ]
     );
     assert_eq!(lines[3]["text"], "    print(os.getcwd(), flush=True)");
+    // Each agent line names the tool of its session.
+    let tools: Vec<Option<&str>> = lines.iter().map(|l| l["tool"].as_str()).collect();
+    assert_eq!(tools, [None, Some("opencode"), Some("opencode"), Some("opencode"), None]);
     // Human output is aligned like git blame; commits without a record say so.
     std::fs::remove_file(repo.root.join(".git/hooks/post-commit")).unwrap();
     repo.write("app.py", &(repo.read("app.py") + "# unrecorded\n"));

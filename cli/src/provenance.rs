@@ -21,6 +21,8 @@ pub struct LineProvenance {
     pub model: Option<String>,
     /// The agent session of an ai or mixed line.
     pub session: Option<String>,
+    /// The agent tool of that session (`claude-code`, `codex`, `opencode`, …).
+    pub tool: Option<String>,
     /// The line's text.
     pub text: String,
 }
@@ -80,6 +82,21 @@ pub fn class_of_line(record: &TraceRecord, path: &str, line: usize) -> (String, 
     ("unknown".into(), None, None)
 }
 
+/// The agent tool of `session` in `record` (from its `metadata.sce.sessions`).
+pub fn tool_of_session(record: &TraceRecord, session: &str) -> Option<String> {
+    record
+        .metadata
+        .as_ref()?
+        .get(METADATA_KEY)?
+        .get("sessions")?
+        .as_array()?
+        .iter()
+        .find(|s| s.get("id").and_then(|i| i.as_str()) == Some(session))?
+        .get("tool")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// Provenance of every line of `path` at `commit`.
 pub fn blame_file(
     repo: &Repo,
@@ -93,12 +110,13 @@ pub fn blame_file(
 }
 
 fn provenance_of(cache: &mut RecordCache<'_>, line: BlamedLine) -> LineProvenance {
-    let (class, model, session) = match cache.get(line.commit) {
+    let (class, model, session, tool) = match cache.get(line.commit) {
         Some(record) => {
             let (class, model, session) = class_of_line(record, &line.source_path, line.source_line);
-            (Some(class), model, session)
+            let tool = session.as_deref().and_then(|s| tool_of_session(record, s));
+            (Some(class), model, session, tool)
         }
-        None => (None, None, None),
+        None => (None, None, None, None),
     };
-    LineProvenance { line: line.line, commit: line.commit.to_string(), class, model, session, text: line.text }
+    LineProvenance { line: line.line, commit: line.commit.to_string(), class, model, session, tool, text: line.text }
 }

@@ -47,11 +47,13 @@ pub fn run(args: BlameArgs) -> Result<ExitCode, CommandError> {
         let width = lines.len().to_string().len();
         let model_width = lines.iter().filter_map(|l| l.model.as_ref()).map(String::len).max().unwrap_or(1);
         let session_width = lines.iter().filter_map(|l| l.session.as_ref()).map(String::len).max().unwrap_or(1);
+        let tool_width = lines.iter().filter_map(|l| l.tool.as_ref()).map(String::len).max().unwrap_or(1);
         for line in &lines {
             let class = line.class.as_deref().unwrap_or("no-record");
             out.push_str(&format!(
-                "{} {class:<9} {:<model_width$} {:<session_width$} {:>width$}) {}\n",
+                "{} {class:<9} {:<tool_width$} {:<model_width$} {:<session_width$} {:>width$}) {}\n",
                 &line.commit[..8],
+                line.tool.as_deref().unwrap_or("-"),
                 line.model.as_deref().unwrap_or("-"),
                 line.session.as_deref().unwrap_or("-"),
                 line.line,
