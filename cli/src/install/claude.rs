@@ -6,8 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::json_file::{read_object, write_object};
 use super::{Change, InstallError};
 
 /// The Claude Code events sce listens to.
@@ -40,31 +41,6 @@ pub enum ClaudeHooksStatus {
     Current,
 }
 
-fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(InstallError { action: "read", path: path.into(), source }),
-    };
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
-        _ => Err(InstallError {
-            action: "understand",
-            path: path.into(),
-            source: std::io::Error::other("not a JSON object; fix or move the file, then run setup again"),
-        }),
-    }
-}
-
-fn write_settings(path: &Path, settings: &Map<String, Value>) -> Result<(), InstallError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| InstallError { action: "create", path: dir.into(), source })?;
-    }
-    let mut text = serde_json::to_string_pretty(settings).unwrap_or_default();
-    text.push('\n');
-    std::fs::write(path, text).map_err(|source| InstallError { action: "write", path: path.into(), source })
-}
-
 fn is_sce_entry(group: &Value) -> bool {
     group["hooks"]
         .as_array()
@@ -73,7 +49,7 @@ fn is_sce_entry(group: &Value) -> bool {
 
 /// The state of sce's hooks in the settings file at `path`.
 pub fn claude_hooks_status(path: &Path, sce_bin: &Path) -> ClaudeHooksStatus {
-    let Ok(Some(settings)) = read_settings(path) else { return ClaudeHooksStatus::Missing };
+    let Ok(Some(settings)) = read_object(path) else { return ClaudeHooksStatus::Missing };
     let command = hook_command(sce_bin);
     let mut found = 0;
     let mut current = 0;
@@ -100,7 +76,7 @@ pub fn install_claude_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>)
     if claude_hooks_status(path, sce_bin) == ClaudeHooksStatus::Current {
         return Ok(Change::Unchanged(shown));
     }
-    let existing = read_settings(path)?;
+    let existing = read_object(path)?;
     let created = existing.is_none();
     let mut settings = existing.unwrap_or_default();
     let hooks = settings.entry("hooks").or_insert_with(|| json!({}));
@@ -119,7 +95,7 @@ pub fn install_claude_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>)
             list.push(json!({"matcher": "*", "hooks": [{"type": "command", "command": command}]}));
         }
     }
-    write_settings(path, &settings)?;
+    write_object(path, &settings)?;
     if created && let Some(dir) = sce_dir {
         let _ = std::fs::write(dir.join(CREATED_MARKER), path.to_string_lossy().as_bytes());
     }
@@ -129,7 +105,7 @@ pub fn install_claude_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>)
 /// Removes sce's entries from the settings file at `path` (and the file, if sce
 /// created it and nothing else is left in it).
 pub fn uninstall_claude_hooks(path: &Path, sce_dir: Option<&Path>) -> Result<Option<Change>, InstallError> {
-    let Some(mut settings) = read_settings(path)? else { return Ok(None) };
+    let Some(mut settings) = read_object(path)? else { return Ok(None) };
     let mut removed = false;
     if let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) {
         for event in CLAUDE_EVENTS {
@@ -162,7 +138,7 @@ pub fn uninstall_claude_hooks(path: &Path, sce_dir: Option<&Path>) -> Result<Opt
         }
         return Ok(Some(Change::Deleted(path.display().to_string())));
     }
-    write_settings(path, &settings)?;
+    write_object(path, &settings)?;
     Ok(Some(Change::Removed(path.display().to_string())))
 }
 

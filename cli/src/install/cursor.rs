@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::json_file::{read_object, write_object};
 use super::{Change, InstallError};
 
 /// The Cursor events sce listens to.
@@ -39,33 +40,10 @@ fn is_sce_entry(entry: &Value) -> bool {
     entry["command"].as_str().is_some_and(|c| c.contains(MARK))
 }
 
-fn read(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(map)) => Ok(Some(map)),
-            _ => Err(InstallError {
-                action: "understand",
-                path: path.into(),
-                source: std::io::Error::other("not a JSON object; fix or move the file, then run setup again"),
-            }),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(InstallError { action: "read", path: path.into(), source }),
-    }
-}
-
-fn write(path: &Path, hooks: &Map<String, Value>) -> Result<(), InstallError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| InstallError { action: "create", path: dir.into(), source })?;
-    }
-    let text = serde_json::to_string_pretty(hooks).unwrap_or_default() + "\n";
-    std::fs::write(path, text).map_err(|source| InstallError { action: "write", path: path.into(), source })
-}
-
 /// Whether every event has sce's entry for `sce_bin` (`Some(false)`: some are
 /// missing or run another binary; `None`: no sce entry at all).
 pub fn cursor_hooks_current(path: &Path, sce_bin: &Path) -> Option<bool> {
-    let file = read(path).ok().flatten()?;
+    let file = read_object(path).ok().flatten()?;
     let command = cursor_hook_command(sce_bin);
     let entries: Vec<&Value> = CURSOR_EVENTS
         .iter()
@@ -85,7 +63,7 @@ pub fn install_cursor_hooks(path: &Path, sce_bin: &Path) -> Result<Change, Insta
     if cursor_hooks_current(path, sce_bin) == Some(true) {
         return Ok(Change::Unchanged(shown));
     }
-    let existing = read(path)?;
+    let existing = read_object(path)?;
     let created = existing.is_none();
     let mut file = existing.unwrap_or_default();
     file.entry("version").or_insert(json!(1));
@@ -105,13 +83,13 @@ pub fn install_cursor_hooks(path: &Path, sce_bin: &Path) -> Result<Change, Insta
             }
         }
     }
-    write(path, &file)?;
+    write_object(path, &file)?;
     Ok(if created { Change::Created(shown) } else { Change::Updated(shown) })
 }
 
 /// Removes sce's entries (and the file, when nothing but an empty shell is left).
 pub fn uninstall_cursor_hooks(path: &Path) -> Result<Option<Change>, InstallError> {
-    let Some(mut file) = read(path)? else { return Ok(None) };
+    let Some(mut file) = read_object(path)? else { return Ok(None) };
     let mut removed = false;
     if let Some(hooks) = file.get_mut("hooks").and_then(Value::as_object_mut) {
         for event in CURSOR_EVENTS {
@@ -134,6 +112,6 @@ pub fn uninstall_cursor_hooks(path: &Path) -> Result<Option<Change>, InstallErro
         std::fs::remove_file(path).map_err(|source| InstallError { action: "delete", path: path.into(), source })?;
         return Ok(Some(Change::Deleted(path.display().to_string())));
     }
-    write(path, &file)?;
+    write_object(path, &file)?;
     Ok(Some(Change::Removed(path.display().to_string())))
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
+use super::json_file::{read_object, write_object};
 use super::{Change, InstallError};
 
 /// The Gemini CLI events sce listens to. `BeforeModel` is left out on purpose: it
@@ -54,36 +55,6 @@ pub enum GeminiHooksStatus {
     Current,
 }
 
-fn read_settings(path: &Path) -> Result<Option<Map<String, Value>>, InstallError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(InstallError { action: "read", path: path.into(), source }),
-    };
-    if text.trim().is_empty() {
-        return Ok(Some(Map::new()));
-    }
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
-        _ => Err(InstallError {
-            action: "understand",
-            path: path.into(),
-            source: std::io::Error::other(
-                "not a JSON object (comments are not kept); fix or move the file, then run setup again",
-            ),
-        }),
-    }
-}
-
-fn write_settings(path: &Path, settings: &Map<String, Value>) -> Result<(), InstallError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| InstallError { action: "create", path: dir.into(), source })?;
-    }
-    let mut text = serde_json::to_string_pretty(settings).unwrap_or_default();
-    text.push('\n');
-    std::fs::write(path, text).map_err(|source| InstallError { action: "write", path: path.into(), source })
-}
-
 fn is_sce_entry(group: &Value) -> bool {
     group["hooks"]
         .as_array()
@@ -92,7 +63,7 @@ fn is_sce_entry(group: &Value) -> bool {
 
 /// The state of sce's hooks in the settings file at `path`.
 pub fn gemini_hooks_status(path: &Path, sce_bin: &Path) -> GeminiHooksStatus {
-    let Ok(Some(settings)) = read_settings(path) else { return GeminiHooksStatus::Missing };
+    let Ok(Some(settings)) = read_object(path) else { return GeminiHooksStatus::Missing };
     let command = gemini_hook_command(sce_bin);
     let mut found = 0;
     let mut current = 0;
@@ -119,7 +90,7 @@ pub fn install_gemini_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>)
     if gemini_hooks_status(path, sce_bin) == GeminiHooksStatus::Current {
         return Ok(Change::Unchanged(shown));
     }
-    let existing = read_settings(path)?;
+    let existing = read_object(path)?;
     let created = existing.is_none();
     let mut settings = existing.unwrap_or_default();
     let hooks = settings.entry("hooks").or_insert_with(|| json!({}));
@@ -139,7 +110,7 @@ pub fn install_gemini_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>)
                 "command": command, "timeout": TIMEOUT_MS}]}));
         }
     }
-    write_settings(path, &settings)?;
+    write_object(path, &settings)?;
     if created && let Some(dir) = sce_dir {
         let _ = std::fs::write(dir.join(CREATED_MARKER), path.to_string_lossy().as_bytes());
     }
@@ -149,7 +120,7 @@ pub fn install_gemini_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>)
 /// Removes sce's entries from the settings file at `path` (and the file, if sce
 /// created it and nothing else is left in it).
 pub fn uninstall_gemini_hooks(path: &Path, sce_dir: Option<&Path>) -> Result<Option<Change>, InstallError> {
-    let Some(mut settings) = read_settings(path)? else { return Ok(None) };
+    let Some(mut settings) = read_object(path)? else { return Ok(None) };
     let mut removed = false;
     if let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) {
         for event in GEMINI_EVENTS {
@@ -182,7 +153,7 @@ pub fn uninstall_gemini_hooks(path: &Path, sce_dir: Option<&Path>) -> Result<Opt
         }
         return Ok(Some(Change::Deleted(path.display().to_string())));
     }
-    write_settings(path, &settings)?;
+    write_object(path, &settings)?;
     Ok(Some(Change::Removed(path.display().to_string())))
 }
 
@@ -216,7 +187,7 @@ pub enum FolderTrust {
 /// (`$GEMINI_CLI_TRUSTED_FOLDERS_PATH` overrides its place): the longest matching
 /// rule wins; `TRUST_PARENT` covers the rule's parent directory.
 pub fn folder_trust(folder: &Path) -> FolderTrust {
-    let settings = gemini_global_settings().and_then(|p| read_settings(&p).ok().flatten());
+    let settings = gemini_global_settings().and_then(|p| read_object(&p).ok().flatten());
     if settings
         .as_ref()
         .and_then(|s| s.get("security"))
@@ -229,7 +200,7 @@ pub fn folder_trust(folder: &Path) -> FolderTrust {
     let file = std::env::var_os("GEMINI_CLI_TRUSTED_FOLDERS_PATH")
         .map(PathBuf::from)
         .or_else(|| gemini_home().map(|dir| dir.join("trustedFolders.json")));
-    let Some(rules) = file.and_then(|f| read_settings(&f).ok().flatten()) else { return FolderTrust::Unknown };
+    let Some(rules) = file.and_then(|f| read_object(&f).ok().flatten()) else { return FolderTrust::Unknown };
     trust_from_rules(&rules, folder)
 }
 

@@ -7,6 +7,7 @@ mod cursor;
 mod detect;
 mod gemini;
 mod hooks;
+mod json_file;
 mod pi;
 mod plugin;
 
