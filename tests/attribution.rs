@@ -449,9 +449,10 @@ fn an_unplaced_patch_never_leaves_its_rewrites_to_the_earlier_session() {
     a.write("f.rs", "fn main() {\n    let total = compute(a, b);\n}\n");
     // A person changes A's line (sce does not see it); B rewrites the person's line
     // and reports only a patch, which names text sce's view does not have.
+    // (The patch names a comment line the file no longer has, so it places nowhere.)
     let b = Agent::new(&repo, "ses_B", MODEL_B);
     repo.write("f.rs", "fn main() {\n    let total = compute(a, b, c).unwrap_or(0);\n}\n");
-    b.report(json!({"file_path": "f.rs", "tool": "edit", "patch": "@@ -1,3 +1,3 @@\n fn main() {\n\
+    b.report(json!({"file_path": "f.rs", "tool": "edit", "patch": "@@ -1,4 +1,4 @@\n fn main() {\n     // sum\n\
         -    let total = compute(a, b, c);\n+    let total = compute(a, b, c).unwrap_or(0);\n }\n"}));
     // Large: A wrote 1,000 lines; B's unplaceable hunk removes 1,000 unrelated lines
     // (a million pairs, four times the cap).
@@ -473,4 +474,85 @@ fn an_unplaced_patch_never_leaves_its_rewrites_to_the_earlier_session() {
     let kept = big.iter().take_while(|c| *c == "ai:ses_A").count();
     assert!(kept > 0 && kept < 1000, "kept {kept}");
     assert!(big[kept..].iter().all(|c| c == "unknown"));
+}
+
+/// A person tweaks an agent's line, then the agent edits another line of the
+/// file (reporting before and after): the tweaked line is mixed, as it is when
+/// the agent does not edit again before the commit.
+#[test]
+fn a_person_s_tweak_stays_mixed_when_the_agent_edits_the_file_again() {
+    let body =
+        "def area(w, h):\n    result = w * h\n    return result\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n";
+    let tweak = |text: &str| text.replace("    result = w * h\n", "    result = w * h  # ok\n");
+    for agent_edits_again in [false, true] {
+        let repo = TestRepo::with_hook();
+        let agent = Agent::new(&repo, "ses_A", MODEL_A);
+        agent.write("geo.py", body);
+        repo.write("geo.py", &tweak(body));
+        if agent_edits_again {
+            agent.edit("geo.py", "    return 2 * (w + h)\n", "    return 2 * w + 2 * h\n");
+        }
+        let record = commit(&repo, "tweaked");
+        let classes = classes(&record, &repo, "geo.py");
+        assert_eq!(classes[1], "mixed:ses_A", "agent edits again: {agent_edits_again}: {classes:?}");
+        assert_eq!(classes[0], "ai:ses_A");
+        assert_eq!(classes[6], "ai:ses_A");
+    }
+}
+
+/// The agent's patch names a line a person tweaked as context: the patch still
+/// places and the tweaked line is mixed.
+#[test]
+fn a_patch_around_a_person_s_tweak_places_and_keeps_the_line_mixed() {
+    let repo = TestRepo::with_hook();
+    let agent = Agent::new(&repo, "ses_A", MODEL_A);
+    agent.write("f.rs", "let a = compute(x);\nlet b = 2;\nlet c = 3;\n");
+    repo.write("f.rs", "let a = compute(x, y);\nlet b = 2;\nlet c = 3;\n");
+    repo.write("f.rs", "let a = compute(x, y);\nlet b = 20;\nlet c = 3;\n");
+    agent.report(json!({"file_path": "f.rs", "tool": "edit",
+        "patch": "@@ -1,3 +1,3 @@\n let a = compute(x, y);\n-let b = 2;\n+let b = 20;\n let c = 3;\n"}));
+    let record = commit(&repo, "patched");
+    assert_eq!(classes(&record, &repo, "f.rs"), v(&["mixed:ses_A", "ai:ses_A", "ai:ses_A"]));
+    assert_eq!(record["metadata"]["sce"]["unplaced_agent_hunks"], 0);
+}
+
+/// A person appends a blank line and a note; the agent rewrites the lines above
+/// with blank lines of its own and leaves the person's alone. The person's blank
+/// line is not the agent's (git's diff keeps it where it was).
+#[test]
+fn a_person_s_blank_line_is_never_credited_to_the_agent() {
+    let repo = TestRepo::with_hook();
+    let agent = Agent::new(&repo, "ses_A", MODEL_A);
+    agent.write("notes.py", "import os\nimport sys\nprint(os.getcwd())\n");
+    repo.write("notes.py", "import os\nimport sys\nprint(os.getcwd())\n\n# reviewed by a person\n");
+    agent.edit(
+        "notes.py",
+        "import os\nimport sys\nprint(os.getcwd())\n",
+        "import os\n\nimport sys\n\n\ndef main():\n    print(os.getcwd(), sys.argv)\n",
+    );
+    let record = commit(&repo, "rewrite above a note");
+    let classes = classes(&record, &repo, "notes.py");
+    assert_eq!(repo.read("notes.py").lines().nth(7), Some(""));
+    assert_eq!(classes[7..], v(&["unknown", "unknown"]), "{classes:?}");
+    assert!(classes[..7].iter().all(|c| c == "ai:ses_A" || c == "unknown"), "{classes:?}");
+    assert_eq!(classes[5], "ai:ses_A");
+    assert_eq!(classes[6], "ai:ses_A");
+}
+
+/// An agent rewrites a README whole, keeping some of its blank lines; nobody
+/// touches it: every line the commit adds is the agent's.
+#[test]
+fn a_whole_file_rewrite_credits_every_added_line_even_blank_ones() {
+    let repo = TestRepo::with_hook();
+    let old: String = (0..12).map(|i| format!("Old paragraph {i}, written long ago.\n\n")).collect();
+    repo.write("README.md", &format!("# Project\n\n{old}"));
+    commit(&repo, "person's readme");
+    let new: String = (0..30).map(|i| format!("## Section {i}\n\nText of section {i} by the agent.\n\n")).collect();
+    let agent = Agent::new(&repo, "ses_A", MODEL_A);
+    agent.write("README.md", &format!("# Project\n\n{new}- last\n\n- item\n"));
+    let record = commit(&repo, "agent rewrite");
+    let classes = classes(&record, &repo, "README.md");
+    let added: Vec<&String> = classes.iter().filter(|c| *c != "-").collect();
+    assert!(added.len() > 100, "{}", added.len());
+    assert!(added.iter().all(|c| *c == "ai:ses_A"), "{classes:?}");
 }

@@ -200,3 +200,98 @@ fn rebase_keeps_each_commits_own_session_after_a_later_session_rewrote_the_line(
     assert_eq!(classes_at(&repo, "HEAD~1", "calc.py"), v(&["ai:ses_A"]));
     assert_eq!(classes_at(&repo, "HEAD", "calc.py"), v(&["ai:ses_B"]));
 }
+
+/// A linked worktree of `repo` on a new branch from `start`: its own (empty)
+/// agents' views, so attribution there can only come from carried records.
+fn fresh_worktree(repo: &TestRepo, name: &str, start: &str) -> TestRepo {
+    let path = repo.root.parent().unwrap().join(name);
+    repo.git(&["worktree", "add", "-q", "-b", name, path.to_str().unwrap(), start]);
+    TestRepo::at(&path)
+}
+
+/// A feature branch: an agent's file with a line a person tweaked, and an
+/// agent's file main changes too (a conflict for the squash merge).
+fn feature_branch(repo: &TestRepo) -> String {
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    let agent = Agent::new(repo, "ses_A", MODEL);
+    agent.write("tweak.py", "alpha = compute(1)\nbeta = compute(2)\ngamma = compute(3)\n");
+    repo.write("tweak.py", "alpha = compute(1)\nbeta = compute(2)  # checked\ngamma = compute(3)\n");
+    repo.commit_all("feature: tweak");
+    let tweak = repo.head();
+    agent.write("both.txt", "shared head\nagent line one\nagent line two\nshared tail\n");
+    repo.commit_all("feature: both");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("both.txt", "shared head\nmain's own line\nshared tail\n");
+    repo.commit_all("main: both");
+    tweak
+}
+
+/// `git merge --squash` then `git commit -m` (or `-F`): nothing in the message
+/// names the squashed commits, yet their lines keep their classes; lines an
+/// agent left untouched while resolving the conflict stay the first agent's.
+#[test]
+fn a_squash_merge_committed_with_its_own_message_keeps_attribution() {
+    let repo = setup_repo();
+    feature_branch(&repo);
+    for (name, commit_args) in
+        [("squash-m", vec!["commit", "-q", "-m", "our own words"]), ("squash-f", vec!["commit", "-q", "-F", "msg.txt"])]
+    {
+        let wt = fresh_worktree(&repo, name, "main");
+        let out = std::process::Command::new("git")
+            .args(["merge", "--squash", "-q", "feature"])
+            .current_dir(&wt.root)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "expected a conflict");
+        // A second agent resolves the conflict: it keeps the feature's lines and main's, and adds one.
+        let resolver = Agent::new(&wt, "ses_R", MODEL);
+        resolver.write(
+            "both.txt",
+            "shared head\nmain's own line\nagent line one\nagent line two\nresolved by an agent\nshared tail\n",
+        );
+        std::fs::write(wt.root.parent().unwrap().join("msg.txt"), "from a file\n").unwrap();
+        std::fs::copy(wt.root.parent().unwrap().join("msg.txt"), wt.root.join("msg.txt")).unwrap();
+        wt.git(&["add", "-A"]);
+        wt.git(&["reset", "-q", "--", "msg.txt"]);
+        git_env(&wt, &commit_args, &[]);
+        assert_eq!(classes_at(&wt, "HEAD", "tweak.py"), v(&["ai:ses_A", "mixed:ses_A", "ai:ses_A"]), "{name}");
+        assert_eq!(
+            classes_at(&wt, "HEAD", "both.txt"),
+            v(&["-", "-", "ai:ses_A", "ai:ses_A", "ai:ses_R", "-"]),
+            "{name}"
+        );
+        assert_eq!(carried_from(&wt, "HEAD").as_array().unwrap().len(), 2, "{name}");
+    }
+}
+
+/// `cherry-pick -n` and `revert -n`, each committed with the user's own message:
+/// the picked commit's lines and the lines the revert brings back keep their classes.
+#[test]
+fn picks_and_reverts_without_commit_keep_attribution_whatever_the_message() {
+    let repo = setup_repo();
+    let tweak = feature_branch(&repo);
+    let wt = fresh_worktree(&repo, "pick-n", "main");
+    git_env(&wt, &["cherry-pick", "-n", &tweak], &[]);
+    git_env(&wt, &["commit", "-q", "-m", "picked, in my words"], &[]);
+    assert_eq!(classes_at(&wt, "HEAD", "tweak.py"), v(&["ai:ses_A", "mixed:ses_A", "ai:ses_A"]));
+    assert_eq!(carried_from(&wt, "HEAD"), serde_json::json!([tweak]));
+
+    // A person deletes the agent's lines on main; a revert without commit brings them back.
+    let agent = Agent::new(&repo, "ses_A", MODEL);
+    agent.write("gone.py", "def kept():\n    return 1\n\n\ndef dropped():\n    return 2\n");
+    repo.commit_all("agent code");
+    repo.write("gone.py", "def kept():\n    return 1\n");
+    repo.commit_all("person drops a function");
+    let drop = repo.head();
+    let wt = fresh_worktree(&repo, "revert-n", "main");
+    git_env(&wt, &["revert", "-n", &drop], &[]);
+    git_env(&wt, &["commit", "-q", "-m", "bring it back"], &[]);
+    assert_eq!(classes_at(&wt, "HEAD", "gone.py"), v(&["-", "-", "ai:ses_A", "ai:ses_A", "ai:ses_A", "ai:ses_A"]));
+    // A commit made after an aborted attempt does not inherit its sources.
+    git_env(&wt, &["cherry-pick", "-n", &tweak], &[]);
+    wt.git(&["reset", "-q", "--hard"]);
+    wt.write("plain.txt", "plain\n");
+    wt.git(&["add", "plain.txt"]);
+    git_env(&wt, &["commit", "-q", "-m", "unrelated"], &[]);
+    assert!(carried_from(&wt, "HEAD").is_null() || carried_from(&wt, "HEAD") == serde_json::json!([]));
+}

@@ -41,9 +41,10 @@ fn setup_installs_hook_and_db_and_is_idempotent() {
     let repo = TestRepo::new();
     let out = setup(&repo, &[]);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("created ") && lines[0].ends_with("hooks/post-commit"), "{out}");
-    assert!(lines[1].starts_with("created ") && lines[1].ends_with("hooks/post-rewrite"), "{out}");
-    assert!(lines[2].starts_with("created ") && lines[2].ends_with("agent-trace.db"), "{out}");
+    assert!(lines[0].starts_with("created ") && lines[0].ends_with("hooks/prepare-commit-msg"), "{out}");
+    assert!(lines[1].starts_with("created ") && lines[1].ends_with("hooks/post-commit"), "{out}");
+    assert!(lines[2].starts_with("created ") && lines[2].ends_with("hooks/post-rewrite"), "{out}");
+    assert!(lines[3].starts_with("created ") && lines[3].ends_with("agent-trace.db"), "{out}");
     let hook = repo.root.join(".git/hooks/post-commit");
     assert_eq!(std::fs::metadata(&hook).unwrap().permissions().mode() & 0o111, 0o111);
     let again = setup(&repo, &[]);

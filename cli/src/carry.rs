@@ -2,8 +2,7 @@
 //! squash merges): a line the rewrite left unchanged keeps the class, session and
 //! model the old commit's record gave it.
 
-use similar::{Algorithm, DiffOp, capture_diff_slices};
-
+use crate::attribution::align::{Step, align};
 use crate::attribution::{Author, split_lines};
 use crate::git::Repo;
 use crate::provenance::RecordCache;
@@ -62,12 +61,12 @@ impl CarrySources {
             }) else {
                 continue;
             };
-            for op in capture_diff_slices(Algorithm::Myers, &old_lines, lines) {
-                if let DiffOp::Equal { old_index, new_index, len } = op {
+            for step in align(&old_lines, lines) {
+                if let Step::Equal { old, new, len } = step {
                     for k in 0..len {
-                        let i = new_index + k;
+                        let i = new + k;
                         if added[i] && out[i].is_none() {
-                            out[i] = range_class(record, old_path, old_index + k + 1);
+                            out[i] = range_class(record, old_path, old + k + 1);
                         }
                     }
                 }

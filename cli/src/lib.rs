@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod capture;
 pub mod carry;
 pub mod commands;
+pub mod commit_sources;
 pub mod config;
 pub mod demo;
 pub mod exit;

@@ -12,6 +12,17 @@
 //! ai that a person changed. Crediting an agent's line as unknown (under-credit)
 //! is allowed and only counted.
 //!
+//! Blank lines (equal on both sides, so no marker tells them apart) are judged
+//! by count: no session may be credited with more blank lines than it wrote.
+//! Which of two equal blank lines is whose is a coin toss that sce must resolve
+//! to unknown, never to an agent.
+//!
+//! Recall is checked too where it is decidable: when every agent edit came with
+//! the content before it and people only extended lines (no inserts, deletes or
+//! replacements), every agent line must come out as the agent's, and a line a
+//! person extended must be mixed while it keeps half its characters — whether
+//! or not the agent edited the file again before the commit.
+//!
 //! Markers are `label` + 16 copies of a character used nowhere else, and every
 //! suffix a person or agent appends is made of another unused character: two
 //! lines of different lineage therefore share at most their short ASCII labels
@@ -84,6 +95,11 @@ enum Change {
         at: u8,
         suffix: u8,
     },
+    /// Inserts blank lines: equal to every other blank line, whoever wrote them.
+    Blank {
+        at: u8,
+        count: u8,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +152,10 @@ struct World {
     view: FileView,
     /// A person changed the file since sce's view was last known to equal it.
     dirty: bool,
+    /// Every agent edit so far came with `before` (or sce's view was the file).
+    only_full_reports: bool,
+    /// A person inserted, replaced or deleted lines (not only extended them).
+    human_restructured: bool,
     crlf: bool,
     no_final_newline: bool,
     next_char: u32,
@@ -150,6 +170,7 @@ static CREDITED: AtomicU64 = AtomicU64::new(0);
 static UNDER_CREDITED: AtomicU64 = AtomicU64::new(0);
 static KIND_DOWNGRADED: AtomicU64 = AtomicU64::new(0);
 static SKIPPED_HUNKS: AtomicU64 = AtomicU64::new(0);
+static RECALL_CHECKED: AtomicU64 = AtomicU64::new(0);
 
 fn author(session: u8) -> Author {
     Author {
@@ -229,6 +250,17 @@ impl World {
                 lines.drain(at..at + len);
                 true
             }
+            Change::Blank { at, count } => {
+                let at = at as usize % (lines.len() + 1);
+                let owner = match session {
+                    Some(s) => Owner::Agent { session: s, written: String::new() },
+                    None => Owner::Human,
+                };
+                let desc = if session.is_some() { "∅a" } else { "∅h" };
+                let blank = Line { text: String::new(), desc: desc.into(), owner };
+                lines.splice(at..at, std::iter::repeat_n(blank, count as usize % 3 + 1));
+                true
+            }
             Change::Modify { at, suffix } => {
                 if lines.is_empty() {
                     return false;
@@ -287,6 +319,7 @@ impl World {
                 self.view.apply(&who, EditContent::Full { before: None, after: &after });
             }
             Report::Patch { context } => {
+                self.only_full_reports = false;
                 let diff = TextDiff::from_lines(&before, &after)
                     .unified_diff()
                     .context_radius(context as usize % 4)
@@ -322,6 +355,7 @@ impl World {
         if self.change(&mut next, change, None) {
             self.lines = next;
             self.dirty = true;
+            self.human_restructured |= !matches!(change, Change::Modify { .. });
             self.log.push(format!("human {change:?}\n    → {}", Self::descs(&self.lines)));
         }
     }
@@ -333,12 +367,45 @@ impl World {
         let classes = classify_added_lines(Some(&self.view), &committed);
         assert_eq!(classes.len(), committed.len());
         let mut errors = Vec::new();
+        let credited = |a: u32| -> u8 {
+            let id = &self.view.authors[a as usize].session_id;
+            id[1..].parse().unwrap()
+        };
+        let recall_decidable = self.only_full_reports && !self.human_restructured;
+        let mut blanks_written = [0usize; SESSIONS as usize];
+        let mut blanks_credited = [0usize; SESSIONS as usize];
+        for (line, class) in self.lines.iter().zip(&classes).filter(|(l, _)| l.text.is_empty()) {
+            if let Truth::Ai(s) | Truth::Mixed(s) = line.truth() {
+                blanks_written[s as usize] += 1;
+            }
+            if let LineClass::Ai(a) | LineClass::Mixed(a) = class {
+                blanks_credited[credited(*a) as usize] += 1;
+            }
+        }
+        for s in 0..SESSIONS as usize {
+            if blanks_credited[s] > blanks_written[s] {
+                errors.push(format!(
+                    "  s{s} credited with {} blank lines, wrote {}",
+                    blanks_credited[s], blanks_written[s]
+                ));
+            }
+        }
         for (i, (line, class)) in self.lines.iter().zip(&classes).enumerate() {
             let truth = line.truth();
-            let credited = |a: u32| -> u8 {
-                let id = &self.view.authors[a as usize].session_id;
-                id[1..].parse().unwrap()
-            };
+            if line.text.is_empty() {
+                continue;
+            }
+            if recall_decidable && !matches!(truth, Truth::Human) {
+                RECALL_CHECKED.fetch_add(1, Relaxed);
+                let found = match (*class, truth) {
+                    (LineClass::Ai(a), Truth::Ai(s)) | (LineClass::Mixed(a), Truth::Mixed(s)) => credited(a) == s,
+                    _ => false,
+                };
+                if !found {
+                    errors.push(format!("  line {i} {}: truth {truth:?}, sce {class:?} (recall)", line.desc));
+                    continue;
+                }
+            }
             if !matches!(truth, Truth::Human) {
                 CHECKED_AGENT_LINES.fetch_add(1, Relaxed);
             }
@@ -394,6 +461,8 @@ fuzz_target!(|scenario: Scenario| {
         lines: Vec::new(),
         view: FileView::default(),
         dirty: false,
+        only_full_reports: true,
+        human_restructured: false,
         crlf: scenario.crlf,
         no_final_newline: scenario.no_final_newline,
         next_char: 0,
@@ -427,12 +496,13 @@ fuzz_target!(|scenario: Scenario| {
     let runs = RUNS.fetch_add(1, Relaxed) + 1;
     if runs.is_power_of_two() && runs >= 1 << 14 {
         eprintln!(
-            "attribution oracle after {runs} runs: {} agent-owned lines checked, {} credited correctly, {} under-credited (unknown), {} ai shown as mixed, {} hunks skipped",
+            "attribution oracle after {runs} runs: {} agent-owned lines checked, {} credited correctly, {} under-credited (unknown), {} ai shown as mixed, {} hunks skipped, {} lines held to full recall",
             CHECKED_AGENT_LINES.load(Relaxed),
             CREDITED.load(Relaxed),
             UNDER_CREDITED.load(Relaxed),
             KIND_DOWNGRADED.load(Relaxed),
             SKIPPED_HUNKS.load(Relaxed),
+            RECALL_CHECKED.load(Relaxed),
         );
     }
 });

@@ -1,15 +1,8 @@
 //! Aligning committed content with the agents' view and classifying each line.
 
-use similar::{Algorithm, DiffOp, capture_diff_slices};
-
+use super::align::{Source, Step, added_mask, align, slides};
+use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
 use super::view::FileView;
-
-/// A committed line that an agent edited and a person then changed counts as
-/// the agent's (mixed) while at least this share of its characters remain.
-pub const MIXED_THRESHOLD: f64 = 0.5;
-
-/// How far (in lines) from its proportional position a replaced line looks for the agent line it came from.
-const PAIRING_WINDOW: usize = 8;
 
 /// The class of one committed line. Author indices refer to the view's `authors`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,49 +15,88 @@ pub enum LineClass {
     Unknown,
 }
 
-/// Character similarity of two lines in [0, 1]: 2·LCS / total length in chars
-/// (the Indel ratio), ignoring leading and trailing white space: indentation is
-/// layout, not authorship. Exact and deterministic: a bit-parallel LCS
-/// (`rapidfuzz`), ≈ 0.2 µs for two 45-char lines, with no time-out to fall back on.
-pub fn similarity(a: &str, b: &str) -> f64 {
-    similarity_at_least(a, b, 0.0).unwrap_or(0.0)
-}
-
-/// [`similarity`] when it reaches `cutoff`, else `None` (cheaper: the LCS stops early).
-pub fn similarity_at_least(a: &str, b: &str, cutoff: f64) -> Option<f64> {
-    let (a, b) = (a.trim(), b.trim());
-    if a == b {
-        return Some(1.0);
+/// The class of `committed` where the view has `author`'s line whose agent text is `agent`.
+fn judged(author: u32, agent: &str, committed: &str) -> LineClass {
+    if agent == committed {
+        return LineClass::Ai(author);
     }
-    let args = rapidfuzz::fuzz::Args::default().score_cutoff(cutoff);
-    rapidfuzz::fuzz::ratio_with_args(a.chars(), b.chars(), &args)
+    match similarity_at_least(agent, committed, MIXED_THRESHOLD) {
+        Some(score) if score >= 1.0 => LineClass::Ai(author),
+        Some(_) => LineClass::Mixed(author),
+        None => LineClass::Unknown,
+    }
 }
 
 /// Classifies every line of `committed` against `view` (callers keep the ones
-/// the commit adds). Lines the alignment pairs with an owned line of the view are
-/// ai when equal, mixed when similar enough; every other line is unknown.
+/// the commit adds). The alignment is git's (see [`super::align`]): a line it
+/// keeps from an owned view line is ai, or mixed when a person changed that line
+/// since the agent wrote it; in a changed block a line paired with an owned line
+/// (the mixed rule) is ai when equal, mixed when similar enough; every other
+/// line is unknown, and so is an agent's line that an equally good alignment
+/// would trade with a line only the committed file has.
 pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<LineClass> {
     let mut classes = vec![LineClass::Unknown; committed.len()];
     let Some(view) = view.filter(|v| v.has_owned_lines()) else {
         return classes;
     };
-    for op in capture_diff_slices(Algorithm::Patience, &view.lines, committed) {
-        match op {
-            DiffOp::Equal { old_index, new_index, len } => {
+    let steps = align(&view.lines, committed);
+    for step in &steps {
+        match *step {
+            Step::Equal { old, new, len } => {
                 for k in 0..len {
-                    if let Some(author) = view.owners[old_index + k] {
-                        classes[new_index + k] = LineClass::Ai(author);
+                    if let (Some(author), Some(agent)) = (view.owners[old + k], view.agent_text(old + k)) {
+                        classes[new + k] = judged(author, agent, &committed[new + k]);
                     }
                 }
             }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                pair_replaced(view, committed, (old_index, old_len), (new_index, new_len), &mut classes);
+            Step::Change { old, old_len, new, new_len } => {
+                let pairs = pair_lines(old_len, |i| view.agent_text(old + i), &committed[new..new + new_len]);
+                for (j, pair) in pairs.into_iter().enumerate() {
+                    if let Some((i, _)) = pair
+                        && let (Some(author), Some(agent)) = (view.owners[old + i], view.agent_text(old + i))
+                    {
+                        classes[new + j] = judged(author, agent, &committed[new + j]);
+                    }
+                }
             }
-            DiffOp::Insert { .. } | DiffOp::Delete { .. } => {}
         }
     }
+    drop_ambiguous_credit(committed, &steps, &mut classes);
     drop_unanchored_trivial_runs(committed, &mut classes);
     classes
+}
+
+/// A kept agent blank line that an equally good alignment would trade with a
+/// blank line the committed file added and no agent wrote: which of the two is
+/// the agent's is a coin toss, so neither is credited. (Lines with text are left
+/// to git's slider heuristics, which place a block by its indentation: a person
+/// appending `}` after an agent's `}` did append it.)
+fn drop_ambiguous_credit(committed: &[String], steps: &[Step], classes: &mut [LineClass]) {
+    let added = added_mask(steps, committed.len());
+    for slide in slides(committed, &added) {
+        let low = slide.window().start;
+        let aligned = slide.aligned();
+        let credited: Vec<bool> = slide.window().map(|p| !matches!(classes[p], LineClass::Unknown)).collect();
+        let mut dropped = vec![false; credited.len()];
+        for alternative in slide.alternatives() {
+            for (k, source) in alternative.iter().enumerate() {
+                // Kept lines no agent owns are the parent's or a person's older
+                // lines: git's diff of the commit decides those, not a coin toss.
+                let gives_to_person = match source {
+                    Source::Added(i) => !credited[slide.start + i - low],
+                    Source::Kept(_) => false,
+                };
+                if credited[k] && aligned[k] != *source && gives_to_person && committed[low + k].trim().is_empty() {
+                    dropped[k] = true;
+                }
+            }
+        }
+        for (k, drop) in dropped.into_iter().enumerate() {
+            if drop {
+                classes[low + k] = LineClass::Unknown;
+            }
+        }
+    }
 }
 
 /// A line with nothing but punctuation or white space (`}`, `);`, a blank line).
@@ -98,35 +130,6 @@ fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [LineClass])
     }
 }
 
-/// Within a replaced block, pairs each committed line with the most similar
-/// owned view line (in order, near its proportional position) and marks it
-/// mixed when the similarity reaches [`MIXED_THRESHOLD`].
-fn pair_replaced(
-    view: &FileView,
-    committed: &[String],
-    (old_index, old_len): (usize, usize),
-    (new_index, new_len): (usize, usize),
-    classes: &mut [LineClass],
-) {
-    let mut next_old = old_index;
-    for j in 0..new_len {
-        let expected = old_index + j * old_len / new_len.max(1);
-        let low = next_old.max(expected.saturating_sub(PAIRING_WINDOW));
-        let high = (expected + PAIRING_WINDOW + 1).min(old_index + old_len);
-        let line = &committed[new_index + j];
-        let best = (low..high)
-            .filter_map(|i| {
-                let author = view.owners[i]?;
-                Some((i, author, similarity_at_least(&view.lines[i], line, MIXED_THRESHOLD)?))
-            })
-            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)));
-        if let Some((i, author, score)) = best {
-            classes[new_index + j] = if score >= 1.0 { LineClass::Ai(author) } else { LineClass::Mixed(author) };
-            next_old = i + 1;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +152,11 @@ mod tests {
         let committed = lines("fn a() {\n    1\n}\n}\n");
         let classes = classify_added_lines(Some(&view), &committed);
         assert_eq!(classes, [LineClass::Ai(0), LineClass::Ai(0), LineClass::Ai(0), LineClass::Unknown]);
+        // Which of two equal blank lines a person added is a coin toss: neither is credited.
+        let view = agent_view("", "fn a() {\n    1\n}\n\n");
+        let classes = classify_added_lines(Some(&view), &lines("fn a() {\n    1\n}\n\n\n"));
+        assert_eq!(classes[..3], [LineClass::Ai(0), LineClass::Ai(0), LineClass::Ai(0)]);
+        assert_eq!(classes[3..], [LineClass::Unknown, LineClass::Unknown]);
     }
 
     #[test]
@@ -202,21 +210,5 @@ mod tests {
             LineClass::Unknown => None,
         };
         assert_ne!(credited(&classes[1]), Some("s1"), "{classes:?}");
-    }
-
-    #[test]
-    fn similarity_is_a_character_ratio() {
-        assert_eq!(similarity("abcd", "abcd"), 1.0);
-        assert_eq!(similarity("abcd", "wxyz"), 0.0);
-        assert!((similarity("abcd", "abxy") - 0.5).abs() < 1e-9);
-        // Indentation is ignored; chars, not bytes, are compared.
-        assert_eq!(similarity("    x = 1;", "x = 1;"), 1.0);
-        assert!((similarity("é漢字x", "é漢y") - 4.0 / 7.0).abs() < 1e-9);
-        // The longest common subsequence, not a heuristic diff: "acegikmoqsuwy" is
-        // a subsequence of the alphabet, so 2·13 / (26 + 13).
-        let alphabet = "abcdefghijklmnopqrstuvwxyz";
-        assert!((similarity(alphabet, "acegikmoqsuwy") - 26.0 / 39.0).abs() < 1e-9);
-        assert_eq!(similarity_at_least("abcd", "abxy", 0.5), Some(0.5));
-        assert_eq!(similarity_at_least("abcd", "axyz", 0.5), None);
     }
 }

@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-use similar::{Algorithm, DiffOp, capture_diff_slices};
-
+use super::align::{Source, Step, added_mask, align, slides};
 use super::lines::split_lines;
+use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
 use crate::unidiff::{Hunk, HunkLine};
+use serde::{Deserialize, Serialize};
 
 /// An agent session that wrote lines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -55,18 +55,38 @@ pub struct FileView {
     pub owners: Vec<Option<u32>>,
     /// The sessions that own lines of this file.
     pub authors: Vec<Author>,
+    /// Per line, for an agent's line a person has since changed (and that is
+    /// still mostly the agent's): the text the agent wrote, against which the
+    /// committed line is judged mixed. Empty when no line is (views stored
+    /// before this field existed read back so); else as long as `lines`.
+    #[serde(default, skip_serializing_if = "no_edited_lines")]
+    pub edited: Vec<Option<String>>,
+}
+
+fn no_edited_lines(edited: &[Option<String>]) -> bool {
+    edited.iter().all(Option::is_none)
 }
 
 impl FileView {
     /// A view of `text` in which no line is an agent's.
     pub fn unowned(text: &str) -> FileView {
         let lines = split_lines(text);
-        FileView { owners: vec![None; lines.len()], lines, authors: Vec::new() }
+        FileView { owners: vec![None; lines.len()], lines, authors: Vec::new(), edited: Vec::new() }
     }
 
     /// The author of line `index`, if an agent wrote it.
     pub fn owner(&self, index: usize) -> Option<&Author> {
         self.owners.get(index).copied().flatten().and_then(|a| self.authors.get(a as usize))
+    }
+
+    /// The text the agent wrote for line `index` (what a person's change of it
+    /// is measured against), or `None` when no agent wrote it.
+    pub fn agent_text(&self, index: usize) -> Option<&str> {
+        self.owners.get(index).copied().flatten()?;
+        match self.edited.get(index) {
+            Some(Some(text)) => Some(text),
+            _ => self.lines.get(index).map(String::as_str),
+        }
     }
 
     /// True when some line is an agent's.
@@ -86,15 +106,17 @@ impl FileView {
 
     /// Advances the view by one agent edit.
     pub fn apply(&mut self, author: &Author, edit: EditContent<'_>) -> ApplyOutcome {
+        self.edited.resize(self.lines.len(), None);
         let outcome = match edit {
             EditContent::Full { before, after } => {
-                if let Some(before) = before {
-                    // Lines that differ between our view and `before` were changed by
-                    // someone sce does not watch: they lose their owner.
-                    self.rewrite_to(split_lines(before), None);
-                }
+                // Lines that differ between the view and `before` were changed by
+                // someone sce does not watch.
+                let by_person = match before {
+                    Some(before) => self.resync(split_lines(before)),
+                    None => vec![false; self.lines.len()],
+                };
                 let index = self.author_index(author);
-                self.rewrite_to(split_lines(after), Some(index));
+                self.write(split_lines(after), index, &by_person);
                 ApplyOutcome { applied_hunks: 1, skipped_hunks: 0 }
             }
             EditContent::Patch(hunks) => {
@@ -104,31 +126,128 @@ impl FileView {
             EditContent::Deleted => {
                 self.lines.clear();
                 self.owners.clear();
+                self.edited.clear();
                 ApplyOutcome { applied_hunks: 1, skipped_hunks: 0 }
             }
         };
         self.collect_unused_authors();
+        if no_edited_lines(&self.edited) {
+            self.edited.clear();
+        }
         outcome
     }
 
-    /// Makes the view's content `new`: lines a line diff keeps keep their owner,
-    /// the others get `owner`.
-    fn rewrite_to(&mut self, new: Vec<String>, owner: Option<u32>) {
-        let ops = capture_diff_slices(Algorithm::Patience, &self.lines, &new);
-        let mut owners = Vec::with_capacity(new.len());
-        for op in ops {
-            match op {
-                DiffOp::Equal { old_index, len, .. } => {
-                    owners.extend_from_slice(&self.owners[old_index..old_index + len])
+    /// Makes the view's content `now`, the file as someone sce does not watch
+    /// left it. A changed line that is still mostly an agent's line (the mixed
+    /// rule, the one a commit applies) keeps its owner and remembers the agent's
+    /// text; every other changed line has no owner. An agent's blank line that
+    /// an equally good alignment would give to one of the person's blank lines
+    /// loses its owner too. Returns, per new line, whether the person wrote it.
+    fn resync(&mut self, now: Vec<String>) -> Vec<bool> {
+        let steps = align(&self.lines, &now);
+        let mut owners = Vec::with_capacity(now.len());
+        let mut edited = Vec::with_capacity(now.len());
+        let mut by_person = Vec::with_capacity(now.len());
+        for step in &steps {
+            match *step {
+                Step::Equal { old, len, .. } => {
+                    owners.extend_from_slice(&self.owners[old..old + len]);
+                    edited.extend_from_slice(&self.edited[old..old + len]);
+                    by_person.extend(std::iter::repeat_n(false, len));
                 }
-                DiffOp::Delete { .. } => {}
-                DiffOp::Insert { new_len, .. } | DiffOp::Replace { new_len, .. } => {
-                    owners.extend(std::iter::repeat_n(owner, new_len))
+                Step::Change { old, old_len, new, new_len } => {
+                    let pairs = pair_lines(old_len, |i| self.agent_text(old + i), &now[new..new + new_len]);
+                    for (j, pair) in pairs.into_iter().enumerate() {
+                        match pair {
+                            Some((i, score)) => {
+                                owners.push(self.owners[old + i]);
+                                let agent = self.agent_text(old + i).map(str::to_string);
+                                edited.push(if score >= 1.0 && agent.as_deref() == Some(now[new + j].as_str()) {
+                                    None
+                                } else {
+                                    agent
+                                });
+                                by_person.push(false);
+                            }
+                            None => {
+                                owners.push(None);
+                                edited.push(None);
+                                by_person.push(true);
+                            }
+                        }
+                    }
                 }
             }
         }
-        self.lines = new;
+        // A person's blank line an equally good alignment would trade with an agent's.
+        let added = added_mask(&steps, now.len());
+        for slide in slides(&now, &added) {
+            let aligned = slide.aligned();
+            let low = slide.window().start;
+            for alternative in slide.alternatives() {
+                for (k, source) in alternative.iter().enumerate() {
+                    let here = low + k;
+                    if owners[here].is_some()
+                        && matches!(aligned[k], Source::Kept(_))
+                        && now[here].trim().is_empty()
+                        && let Source::Added(i) = source
+                        && by_person[slide.start + i]
+                    {
+                        owners[here] = None;
+                        edited[here] = None;
+                    }
+                }
+            }
+        }
+        self.lines = now;
         self.owners = owners;
+        self.edited = edited;
+        by_person
+    }
+
+    /// Makes the view's content `after`, an agent's edit: lines the alignment
+    /// keeps keep their owner, the others are `author`'s, except an added blank
+    /// line that an equally good alignment would trade with a blank line a
+    /// person just wrote (`by_person`, per current line): that one is nobody's.
+    fn write(&mut self, after: Vec<String>, author: u32, by_person: &[bool]) {
+        let steps = align(&self.lines, &after);
+        let mut owners = Vec::with_capacity(after.len());
+        let mut edited = Vec::with_capacity(after.len());
+        let mut person = Vec::with_capacity(after.len());
+        for step in &steps {
+            match *step {
+                Step::Equal { old, len, .. } => {
+                    owners.extend_from_slice(&self.owners[old..old + len]);
+                    edited.extend_from_slice(&self.edited[old..old + len]);
+                    person.extend_from_slice(&by_person[old..old + len]);
+                }
+                Step::Change { new_len, .. } => {
+                    owners.extend(std::iter::repeat_n(Some(author), new_len));
+                    edited.extend(std::iter::repeat_n(None, new_len));
+                    person.extend(std::iter::repeat_n(false, new_len));
+                }
+            }
+        }
+        if person.iter().any(|p| *p) {
+            let added = added_mask(&steps, after.len());
+            for slide in slides(&after, &added) {
+                let low = slide.window().start;
+                for alternative in slide.alternatives() {
+                    for (k, source) in alternative.iter().enumerate() {
+                        if let Source::Kept(p) = source
+                            && person[*p]
+                            && added[low + k]
+                            && after[low + k].trim().is_empty()
+                        {
+                            owners[low + k] = None;
+                        }
+                    }
+                }
+            }
+        }
+        self.lines = after;
+        self.owners = owners;
+        self.edited = edited;
     }
 
     /// Applies hunks in order. A hunk is placed where its old lines stand at the
@@ -140,6 +259,7 @@ impl FileView {
         let mut floor = 0usize;
         let mut search_budget = PLACEMENT_COMPARISON_BUDGET;
         let mut disown_budget = DISOWN_COMPARISON_BUDGET;
+        let mut tweak_budget = TWEAKED_PLACEMENT_BUDGET;
         for hunk in hunks {
             let old: Vec<&str> = hunk.old_lines().map(strip_cr).collect();
             // `-N,len` names the first old line (1-based); a pure insertion's N is
@@ -151,7 +271,11 @@ impl FileView {
             } else if self.matches_at(expected, &old) {
                 Some(expected)
             } else {
-                self.unique_match_after(floor, &old, &mut search_budget)
+                self.unique_match_after(floor, &old, &mut search_budget).or_else(|| {
+                    let found = self.tweaked_match(floor, expected, &old, &mut tweak_budget)?;
+                    self.take_tweaks(found, &old);
+                    Some(found)
+                })
             };
             let Some(position) = position else {
                 outcome.skipped_hunks += 1;
@@ -160,13 +284,13 @@ impl FileView {
             };
             // A line removed and added again with the same text (e.g. only its final
             // newline changed) was not written by this edit: it keeps its owner.
-            let mut removed: Vec<(&str, Option<u32>)> = Vec::new();
+            let mut removed: Vec<(&str, Option<u32>, Option<String>)> = Vec::new();
             let mut cursor = position;
             for line in &hunk.lines {
                 match line {
                     HunkLine::Context(_) => cursor += 1,
                     HunkLine::Removed(text) => {
-                        removed.push((strip_cr(text), self.owners[cursor]));
+                        removed.push((strip_cr(text), self.owners[cursor], self.edited[cursor].clone()));
                         cursor += 1;
                     }
                     HunkLine::Added(_) => {}
@@ -174,29 +298,36 @@ impl FileView {
             }
             let mut lines = Vec::new();
             let mut owners = Vec::new();
+            let mut edited = Vec::new();
             let mut cursor = position;
             for line in &hunk.lines {
                 match line {
                     HunkLine::Context(_) => {
                         lines.push(self.lines[cursor].clone());
                         owners.push(self.owners[cursor]);
+                        edited.push(self.edited[cursor].clone());
                         cursor += 1;
                     }
                     HunkLine::Removed(_) => cursor += 1,
                     HunkLine::Added(text) => {
                         let text = strip_cr(text);
-                        let owner = match removed.iter().position(|(old, _)| *old == text) {
-                            Some(i) => removed.remove(i).1,
-                            None => Some(author),
+                        let (owner, was_edited) = match removed.iter().position(|(old, _, _)| *old == text) {
+                            Some(i) => {
+                                let (_, owner, was_edited) = removed.remove(i);
+                                (owner, was_edited)
+                            }
+                            None => (Some(author), None),
                         };
                         lines.push(text.to_string());
                         owners.push(owner);
+                        edited.push(was_edited);
                     }
                 }
             }
             let inserted = lines.len();
             self.lines.splice(position..position + old.len(), lines);
             self.owners.splice(position..position + old.len(), owners);
+            self.edited.splice(position..position + old.len(), edited);
             drift = position as isize + inserted as isize - (stated + old.len() as isize);
             floor = position + inserted;
             outcome.applied_hunks += 1;
@@ -241,9 +372,10 @@ impl FileView {
                 }
             };
         }
-        for (owner, disown) in self.owners.iter_mut().zip(disowned) {
+        for (index, disown) in disowned.into_iter().enumerate() {
             if disown {
-                *owner = None;
+                self.owners[index] = None;
+                self.edited[index] = None;
             }
         }
     }
@@ -273,6 +405,65 @@ impl FileView {
             }
         }
         found
+    }
+
+    /// Whether a hunk's old lines stand at `position` except for lines a person
+    /// changed since: each still at least [`MIXED_THRESHOLD`] similar, and most
+    /// lines equal. Spends `budget` (one per line compared).
+    fn fits_with_tweaks(&self, position: usize, old: &[&str], budget: &mut usize) -> bool {
+        if position + old.len() > self.lines.len() || old.is_empty() {
+            return false;
+        }
+        let here = &self.lines[position..position + old.len()];
+        *budget = budget.saturating_sub(old.len());
+        let equal = here.iter().zip(old).filter(|(a, b)| a == b).count();
+        2 * equal >= old.len()
+            && here.iter().zip(old).all(|(a, b)| a == b || similarity_at_least(a, b, MIXED_THRESHOLD).is_some())
+    }
+
+    /// The one position at or after `floor` where a hunk fits with a person's
+    /// tweaks ([`Self::fits_with_tweaks`]), preferring `expected`; `None` when
+    /// there is none, several, or the budget runs out.
+    fn tweaked_match(&self, floor: usize, expected: usize, old: &[&str], budget: &mut usize) -> Option<usize> {
+        if self.fits_with_tweaks(expected, old, budget) {
+            return Some(expected);
+        }
+        let last = self.lines.len().checked_sub(old.len())?;
+        let mut found = None;
+        for position in (floor..=last).filter(|p| *p != expected) {
+            if *budget == 0 {
+                return None;
+            }
+            if self.fits_with_tweaks(position, old, budget) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(position);
+            }
+        }
+        found
+    }
+
+    /// The hunk's old lines tell what the file held at `position`: the view
+    /// takes the person's text there, applying the mixed rule (an agent's line
+    /// still similar keeps its owner and remembers the agent's text).
+    fn take_tweaks(&mut self, position: usize, old: &[&str]) {
+        for (k, text) in old.iter().enumerate() {
+            let i = position + k;
+            if self.lines[i] == *text {
+                continue;
+            }
+            let agent = self.agent_text(i).map(str::to_string);
+            self.edited[i] = match agent {
+                Some(agent) if agent == *text => None,
+                Some(agent) if similarity_at_least(&agent, text, MIXED_THRESHOLD).is_some() => Some(agent),
+                _ => {
+                    self.owners[i] = None;
+                    None
+                }
+            };
+            self.lines[i] = text.to_string();
+        }
     }
 
     fn matches_at(&self, position: usize, old: &[&str]) -> bool {
@@ -309,6 +500,11 @@ impl FileView {
 /// are skipped. A count, not a clock, like [`DISOWN_COMPARISON_BUDGET`].
 const PLACEMENT_COMPARISON_BUDGET: usize = 10_000_000;
 
+/// Lines one patch may compare looking for where a hunk stands with a person's
+/// tweaks ([`FileView::tweaked_match`]): similarity is computed only for the
+/// differing lines of positions where most lines are equal. A count, not a clock.
+const TWEAKED_PLACEMENT_BUDGET: usize = 1_000_000;
+
 /// Line-pair similarity comparisons [`FileView::disown_rewritten`] may spend on
 /// the unplaceable hunks of one patch (≈ 0.3 µs each for code-length lines, so
 /// ≈ 75 ms at worst, e.g. 500 removed lines against 500 owned ones). A count,
@@ -331,7 +527,7 @@ fn may_descend_from_any(text: &str, removed: &[(usize, &str)], budget: &mut usiz
             return true;
         }
         *budget -= 1;
-        if super::classify::similarity_at_least(text, old, super::classify::MIXED_THRESHOLD).is_some() {
+        if similarity_at_least(text, old, MIXED_THRESHOLD).is_some() {
             return true;
         }
     }
@@ -368,6 +564,94 @@ mod tests {
         // A person changed y to Y; the agent then appends w.
         view.apply(&author("s1"), EditContent::Full { before: Some("x\nY\nz\n"), after: "x\nY\nz\nw\n" });
         assert_eq!(owners(&view), [Some("s1"), None, Some("s1"), Some("s1")]);
+    }
+
+    #[test]
+    fn a_person_s_tweak_stays_mixed_when_the_agent_edits_again() {
+        let mut view = FileView::default();
+        view.apply(&author("s1"), EditContent::Full { before: None, after: "let a = compute(x);\nlet b = 2;\n" });
+        // A person appends a comment to the first line; the agent then edits the second.
+        let tweaked = "let a = compute(x);  # ok\nlet b = 2;\n";
+        view.apply(
+            &author("s1"),
+            EditContent::Full { before: Some(tweaked), after: "let a = compute(x);  # ok\nlet b = 3;\n" },
+        );
+        assert_eq!(owners(&view), [Some("s1"), Some("s1")]);
+        assert_eq!(view.agent_text(0), Some("let a = compute(x);"));
+        assert_eq!(view.agent_text(1), Some("let b = 3;"));
+        // A line the person rewrote beyond recognition is nobody's.
+        view.apply(
+            &author("s1"),
+            EditContent::Full {
+                before: Some("print('unrelated text')\nlet b = 3;\n"),
+                after: "print('unrelated text')\nlet b = 4;\n",
+            },
+        );
+        assert_eq!(owners(&view), [None, Some("s1")]);
+    }
+
+    #[test]
+    fn a_person_s_blank_line_is_not_traded_for_the_agent_s() {
+        let mut view = FileView::default();
+        view.apply(&author("s1"), EditContent::Full { before: None, after: "one\ntwo\nthree\n" });
+        // A person appends a blank line and a note; the agent rewrites its lines with blank lines of its own.
+        let before = "one\ntwo\nthree\n\n# note\n";
+        let after = "uno\n\ndos\n\ntres\n\n# note\n";
+        view.apply(&author("s1"), EditContent::Full { before: Some(before), after });
+        let owners = owners(&view);
+        assert_eq!(owners[6], None, "{owners:?}");
+        assert_eq!(owners[5], None, "the blank line before the person's note: {owners:?}");
+        assert_eq!(owners[..5], [Some("s1"); 5]);
+    }
+
+    #[test]
+    fn a_placed_patch_reveals_a_person_s_tweak_of_its_context() {
+        let mut view = FileView::default();
+        view.apply(
+            &author("s1"),
+            EditContent::Full { before: None, after: "let a = compute(x);\nlet b = 2;\nlet c = 3;\n" },
+        );
+        // The person tweaked line 1; the agent's patch names the tweaked line as context.
+        let hunks =
+            crate::unidiff::parse("@@ -1,3 +1,3 @@\n let a = compute(x, y);\n-let b = 2;\n+let b = 20;\n let c = 3;\n")
+                .unwrap();
+        assert_eq!(view.apply(&author("s1"), EditContent::Patch(&hunks)).applied_hunks, 1);
+        assert_eq!(view.lines, ["let a = compute(x, y);", "let b = 20;", "let c = 3;"]);
+        assert_eq!(owners(&view), [Some("s1"); 3]);
+        assert_eq!(view.agent_text(0), Some("let a = compute(x);"));
+    }
+
+    #[test]
+    fn a_moved_patch_around_a_person_s_tweak_still_places() {
+        // Another session's edit shows two lines a person inserted above; then the person
+        // tweaks line 1 of s1's code, and s1's patch (its numbers stale) names the tweak.
+        let mut view = FileView::default();
+        view.apply(
+            &author("s1"),
+            EditContent::Full { before: None, after: "let a = compute(x);\nlet b = 2;\nlet c = 3;\n" },
+        );
+        view.apply(
+            &author("s2"),
+            EditContent::Full {
+                before: Some("// one\n// two\nlet a = compute(x);\nlet b = 2;\nlet c = 3;\n"),
+                after: "// one\n// two\nlet a = compute(x);\nlet b = 2;\nlet c = 3;\n",
+            },
+        );
+        let hunks =
+            crate::unidiff::parse("@@ -1,3 +1,3 @@\n let a = compute(x, y);\n-let b = 2;\n+let b = 20;\n let c = 3;\n")
+                .unwrap();
+        assert_eq!(view.apply(&author("s1"), EditContent::Patch(&hunks)).applied_hunks, 1);
+        assert_eq!(view.lines[2..], ["let a = compute(x, y);", "let b = 20;", "let c = 3;"]);
+        assert_eq!(owners(&view), [None, None, Some("s1"), Some("s1"), Some("s1")]);
+        assert_eq!(view.agent_text(2), Some("let a = compute(x);"));
+    }
+
+    #[test]
+    fn views_stored_before_edited_lines_existed_read_back() {
+        let stored = r#"{"lines":["a"],"owners":[0],"authors":[{"session_id":"s","model_id":null,"tool_name":null,"tool_version":null}]}"#;
+        let view: FileView = serde_json::from_str(stored).unwrap();
+        assert_eq!(view.agent_text(0), Some("a"));
+        assert_eq!(serde_json::to_string(&view).unwrap(), stored);
     }
 
     #[test]

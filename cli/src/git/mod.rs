@@ -130,6 +130,11 @@ impl Repo {
         self.repo.head_id().ok().map(|id| id.detach())
     }
 
+    /// The first parent of `commit`, `None` for a root commit (or one that cannot be read).
+    pub fn first_parent(&self, commit: gix::ObjectId) -> Option<gix::ObjectId> {
+        self.repo.find_commit(commit).ok()?.parent_ids().next().map(|id| id.detach())
+    }
+
     /// Whether a rebase is under way in this worktree (git keeps its state in the git dir).
     pub fn rebase_in_progress(&self) -> bool {
         let git_dir = self.repo.git_dir();

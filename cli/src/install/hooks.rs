@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::{Change, InstallError};
 
 /// The hooks sce manages.
-pub const MANAGED_HOOKS: &[&str] = &["post-commit", "post-rewrite"];
+pub const MANAGED_HOOKS: &[&str] = &["prepare-commit-msg", "post-commit", "post-rewrite"];
 
 const BEGIN: &str = "# >>> sce managed block";
 const END: &str = "# <<< sce managed block";
@@ -29,9 +29,15 @@ fn sh_quote(s: &str) -> String {
 }
 
 /// The managed block for `hook`. `fallback_bin` (the sce that ran setup) is used
-/// when `sce` is not on PATH; if neither exists the hook prints one hint and exits 0.
+/// when `sce` is not on PATH; if neither exists the hook prints one hint and
+/// exits 0 (prepare-commit-msg stays silent: post-commit gives the commit's hint).
 fn block(hook: &str, fallback_bin: &Path) -> String {
     let fallback = sh_quote(&fallback_bin.to_string_lossy());
+    let missing = if hook != "prepare-commit-msg" {
+        "echo \"sce: not found on PATH; this commit gets no Agent Trace record (install sce, or run 'sce setup --uninstall')\" >&2"
+    } else {
+        ": # sce is missing: post-commit says so"
+    };
     format!(
         "{BEGIN} ({hook}) >>>\n\
          # Records which lines AI agents wrote (sce). Remove with `sce setup --uninstall`.\n\
@@ -41,7 +47,7 @@ fn block(hook: &str, fallback_bin: &Path) -> String {
          elif [ -x {fallback} ]; then\n\
          \x20 {fallback} hooks {hook} \"$@\" || true\n\
          else\n\
-         \x20 echo \"sce: not found on PATH; this commit gets no Agent Trace record (install sce, or run 'sce setup --uninstall')\" >&2\n\
+         \x20 {missing}\n\
          fi\n\
          {END} ({hook}) <<<\n"
     )

@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod gemini;
 pub mod post_commit;
 pub mod post_rewrite;
+pub mod prepare_commit_msg;
 
 use clap::Subcommand;
 
@@ -27,6 +28,7 @@ pub enum HooksCommand {
     Cursor(cursor::CursorArgs),
     PostCommit(post_commit::PostCommitArgs),
     PostRewrite(post_rewrite::PostRewriteArgs),
+    PrepareCommitMsg(prepare_commit_msg::PrepareCommitMsgArgs),
 }
 
 /// Runs a hook command.
@@ -40,5 +42,6 @@ pub fn run(command: HooksCommand) -> Result<ExitCode, CommandError> {
         HooksCommand::Cursor(args) => cursor::run(args),
         HooksCommand::PostCommit(args) => post_commit::run(args),
         HooksCommand::PostRewrite(args) => post_rewrite::run(args),
+        HooksCommand::PrepareCommitMsg(args) => prepare_commit_msg::run(args),
     }
 }

@@ -3,6 +3,7 @@
 use clap::Args;
 
 use crate::commands::{CommandError, start_dir};
+use crate::commit_sources::CommitSources;
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
@@ -35,6 +36,8 @@ fn attribute_head() -> Result<(), String> {
         return Ok(());
     }
     let head = repo.resolve_commit("HEAD").map_err(|e| e.to_string())?;
+    // Always taken, so that a note never outlives the commit it was made for.
+    let noted = crate::commit_sources::take(&repo, repo.first_parent(head));
     let config = Config::load_for_hook(repo.location.config_scope());
     crate::logging::apply(&config.logging);
     if !config.hooks.enabled.post_commit {
@@ -53,7 +56,8 @@ fn attribute_head() -> Result<(), String> {
             tracing::warn!("could not drain the spool: {e}");
         }
         let now = time::OffsetDateTime::now_utc();
-        attribute_commit(&repo, &store, &config, head, None, now).map_err(|e| e.to_string())?;
+        let carry_from = carry_sources(&repo, head, &noted);
+        attribute_commit(&repo, &store, &config, head, carry_from.as_deref(), now).map_err(|e| e.to_string())?;
         // Upkeep, after the record is safe: a bounded gc pass, then an empty WAL
         // for the agent hooks that follow. Neither failing concerns the commit.
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
@@ -74,4 +78,26 @@ fn attribute_head() -> Result<(), String> {
         return Err(format!("{problem}; {tail}"));
     }
     Ok(())
+}
+
+/// The commits HEAD's lines are carried from: those its message names, plus
+/// those prepare-commit-msg noted (a squash merge, a pick or a revert committed
+/// with the user's own message). `None` leaves the message alone to decide.
+fn carry_sources(repo: &Repo, head: gix::ObjectId, noted: &CommitSources) -> Option<Vec<gix::ObjectId>> {
+    if noted.sources.is_empty() && noted.reverts.is_none() {
+        return None;
+    }
+    let message = repo.commit_message(head).unwrap_or_default();
+    let mut sources = crate::carry::sources_named_in_message(repo, &message);
+    if let Some(reverted) = noted.reverts.as_deref().and_then(|r| repo.resolve_commit(r).ok()) {
+        let changes = repo.commit_changes(head, u64::MAX).map(|c| c.files).unwrap_or_default();
+        let paths: Vec<&str> = changes.iter().map(|f| f.path.as_str()).collect();
+        sources.extend(crate::commit_sources::revert_sources(repo, reverted, &paths));
+    }
+    for source in noted.source_ids(repo) {
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    Some(sources)
 }
