@@ -412,29 +412,6 @@ function pairRenames(changes: FileChange[]): FileChange[] {
 // The tracer
 // ---------------------------------------------------------------------------
 
-interface PendingCall {
-  tool: string
-  sessionID: string
-  callID: string
-  /** edit/write/apply_patch: absolute path → state before the call. */
-  files?: Map<string, FileState>
-  moves?: Array<{ from: string; to: string }>
-  /** bash */
-  tree?: TreeSnapshot
-  finalized?: boolean
-}
-
-interface ToolPartRef {
-  partID: string
-  messageID: string
-}
-
-interface TextState {
-  payload: TextPartPayload
-  ended: boolean
-  sent?: string
-}
-
 export interface Tracer {
   hooks: Hooks
   /** Sends everything pending now and waits (bounded) for the spawns to finish. */
@@ -521,16 +498,53 @@ function optionsFrom(raw: PluginOptions | undefined, env: Record<string, string 
   }
 }
 
-function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInput>, rawOptions: PluginOptions | undefined, partialDeps: Partial<Deps> = {}): Tracer {
-  const deps: Deps = { ...defaultDeps, ...partialDeps }
-  const opts = optionsFrom(rawOptions, deps.env)
-  const directory = path.resolve(input.directory || process.cwd())
-  const stats = { spawns: 0, envelopes: 0, dropped: 0, failures: 0 }
+// ---------------------------------------------------------------------------
+// The tracer's parts. `createTracer` (below) composes them:
+//   createLog, createRepository — shared services;
+//   createDelivery — batching payloads into envelopes and running sce;
+//   createChangeTracking — what tools did to files, as `patch` parts;
+//   createEventRouter — OpenCode's events and hooks, routed to the above.
+// ---------------------------------------------------------------------------
 
-  // ---- logging ---------------------------------------------------------
+type TraceStats = Tracer["stats"]
+
+/** Key of one tool call: `sessionID\0callID`. */
+function callKey(sessionID: string, callID: string): string {
+  return `${sessionID}\u0000${callID}`
+}
+
+/** Sets `k` as the newest entry of `m`, forgetting the oldest entries beyond `max`. */
+function remember<K, V>(m: Map<K, V>, k: K, v: V, max = 5000): void {
+  m.delete(k)
+  m.set(k, v)
+  while (m.size > max) {
+    const first = m.keys().next()
+    if (first.done) break
+    m.delete(first.value)
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split(/\r?\n/).find((l) => l.trim()) ?? ""
+}
+
+interface TraceLog {
+  /** Logs at `level`; never throws. */
+  safeLog(level: LogLevel, message: string): void
+  /** Warns the first time `key` is seen only; `toast` also shows it in OpenCode's TUI (when not given a logger). */
+  warnOnce(key: string, message: string, toast?: boolean): void
+}
+
+/**
+ * Logging that never throws into OpenCode. Goes to the injected logger when there is
+ * one, else to OpenCode's `client.app.log` (falling back to console.error for
+ * warnings and errors). Lasting problems — sce missing, no repository, a timeout —
+ * would otherwise be reported on every event, hence `warnOnce`.
+ */
+function createLog(input: Partial<PluginInput>, injected: Logger | undefined): TraceLog {
   const onceKeys = new Set<string>()
   const log: Logger =
-    deps.log ??
+    injected ??
     ((level, message) => {
       const client = input.client as unknown as { app?: { log?: (o: unknown) => Promise<unknown> } } | undefined
       const fallback = () => {
@@ -553,20 +567,37 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     if (onceKeys.has(key)) return
     onceKeys.add(key)
     safeLog("warn", message)
-    if (toast && !deps.log) {
+    if (toast && !injected) {
       try {
         const tui = (input.client as unknown as { tui?: { showToast?: (o: unknown) => Promise<unknown> } })?.tui
         tui?.showToast?.({ body: { title: "sce", message, variant: "warning" } })?.catch?.(() => {})
       } catch {}
     }
   }
+  return { safeLog, warnOnce }
+}
 
-  // ---- repository ------------------------------------------------------
+interface Repository {
+  /** The repository's top level (real path), or null when `directory` is not in one. */
+  root(): Promise<string | null>
+  /** The absolute path of a path a tool names (relative ones are taken from `directory`). */
+  absFrom(p: string): string
+  /** Repo-relative `/` path of an absolute path, or null when outside the repository or inside `.git`. */
+  relFrom(root: string, abs: string): string | null
+}
+
+/**
+ * The git repository OpenCode works in, which both delivery (sce can store nothing
+ * outside one) and change tracking (paths are reported repo-relative) need. The root
+ * is looked up lazily with `git rev-parse`: once found it is final; "not a
+ * repository" is warned about once and asked again after 30 s.
+ */
+function createRepository(directory: string, now: () => number, warnOnce: TraceLog["warnOnce"]): Repository {
   let rootPromise: Promise<string | null> | null = null
   let rootCheckedAt = 0
-  const repoRoot = (): Promise<string | null> => {
-    if (rootPromise && (deps.now() - rootCheckedAt < 30_000)) return rootPromise
-    rootCheckedAt = deps.now()
+  const root = (): Promise<string | null> => {
+    if (rootPromise && (now() - rootCheckedAt < 30_000)) return rootPromise
+    rootCheckedAt = now()
     const p: Promise<string | null> = git(["rev-parse", "--show-toplevel"], directory).then((r) => {
       if (r.code !== 0) {
         warnOnce("no-repo", `${directory} is not in a git repository: nothing is reported to sce`)
@@ -585,7 +616,6 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
 
   const absFrom = (p: string) => (path.isAbsolute(p) ? path.normalize(p) : path.resolve(directory, p))
 
-  /** Repo-relative `/` path of an absolute path, or null when outside the repository or inside `.git`. */
   const relFrom = (root: string, abs: string): string | null => {
     const real = realpathLoose(abs)
     const rel = path.relative(root, real)
@@ -595,31 +625,63 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     return parts.join("/")
   }
 
-  // ---- session bookkeeping ----------------------------------------------
+  return { root, absFrom, relFrom }
+}
+
+// ---- delivery -------------------------------------------------------------
+
+interface Delivery {
+  stats: TraceStats
+  /** The OpenCode version stamped on the envelopes built from now on. */
+  setToolVersion(version: string): void
+  /** Queues a message for the next batch (unless this exact payload was queued before) and starts the window. */
+  enqueueMessage(p: MessagePayload): void
+  /** Queues a part for the next batch (replacing one of the same part id) and starts the window. */
+  enqueuePart(p: PartPayload): void
+  /** Adds a part to the next batch without starting the window: it goes with whatever is flushed next. */
+  stagePart(p: PartPayload): void
+  /** Starts the coalescing window unless it runs already. */
+  schedule(): void
+  /**
+   * Moves pending payloads into envelopes on the queue and (`send`) starts sending.
+   * `final` (a session id going idle, or "*" for all at dispose/exit) also sends
+   * what cannot wait any longer (staged by `beforeBatch`): text cut off mid-stream,
+   * and file changes whose tool part was never seen.
+   */
+  flushPending(final: string | false, send?: boolean): void
+  /** Sends everything pending now and waits (bounded) for the spawns to finish. */
+  flush(waitMs?: number): Promise<void>
+  /** OpenCode disposes the plugin: flush, and drop the exit handler. */
+  dispose(): Promise<void>
+}
+
+/**
+ * Delivery of payloads to `sce hooks conversation-trace`. It exists so that the
+ * rest of the plugin only says *what* to report: payloads are coalesced for
+ * `windowMs`, packed into envelopes of one type (split past MAX_ENVELOPE_BYTES),
+ * queued (bounded: the oldest are dropped) and sent one sce process at a time, with
+ * a timeout; failures are warned about once. At dispose the queue gets a bounded
+ * wait, and at process exit whatever is not acknowledged is sent synchronously.
+ *
+ * Delivery knows nothing of OpenCode's events: `beforeBatch(final)` runs at every
+ * flush, before the batch is taken, so the other parts can stage what must go with
+ * it (e.g. text cut off mid-stream, changes whose message has become known).
+ */
+function createDelivery(args: {
+  directory: string
+  opts: TraceOptions
+  deps: Deps
+  log: TraceLog
+  repo: Repository
+  beforeBatch: (final: string | false) => void
+}): Delivery {
+  const { directory, opts, deps, repo, beforeBatch } = args
+  const { safeLog, warnOnce } = args.log
+  const stats: TraceStats = { spawns: 0, envelopes: 0, dropped: 0, failures: 0 }
   let toolVersion: string | undefined
-  let toolVersionFromCreated = false
-  const toolParts = new Map<string, ToolPartRef>() // sessionID\0callID → tool part
-  const lastAssistant = new Map<string, string>() // sessionID → message id
-  const pendingCalls = new Map<string, PendingCall>() // sessionID\0callID
-  const texts = new Map<string, TextState>() // part id → latest state
   const sentMessages = new Map<string, string>() // message id → JSON last queued
-  const callKey = (sessionID: string, callID: string) => `${sessionID}\u0000${callID}`
-
-  const remember = <K, V>(m: Map<K, V>, k: K, v: V, max = 5000) => {
-    m.delete(k)
-    m.set(k, v)
-    while (m.size > max) {
-      const first = m.keys().next()
-      if (first.done) break
-      m.delete(first.value)
-    }
-  }
-
-  // ---- pending payloads and the delivery queue --------------------------
   let pendingMessages = new Map<string, MessagePayload>()
   let pendingParts = new Map<string, PartPayload>()
-  /** Patch parts whose message id is not known yet. */
-  let unresolved: Array<{ sessionID: string; callID: string; changes: FileChange[]; tool: string; time: number }> = []
   let timer: ReturnType<typeof setTimeout> | null = null
   const queue: Envelope[] = []
   let inflight: Envelope | null = null
@@ -651,6 +713,10 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     schedule()
   }
 
+  const stagePart = (p: PartPayload) => {
+    pendingParts.set(p.part_id, p)
+  }
+
   const buildEnvelopes = (type: EnvelopeType, items: Array<MessagePayload | PartPayload>): Envelope[] => {
     const out: Envelope[] = []
     let cur: Envelope | null = null
@@ -668,26 +734,12 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     return out
   }
 
-  /**
-   * Moves pending payloads into envelopes on the queue. `final` (a session id going
-   * idle, or "*" for all at dispose/exit) also sends what cannot wait any longer:
-   * text cut off mid-stream, and file changes whose tool part was never seen.
-   */
   const flushPending = (final: string | false, send = true) => {
     if (timer) {
       clearTimeout(timer)
       timer = null
     }
-    resolveUnresolved(final)
-    if (final) {
-      for (const t of texts.values()) {
-        if (final !== "*" && t.payload.session_id !== final) continue
-        if (!t.ended && t.payload.text && t.sent !== t.payload.text) {
-          t.sent = t.payload.text
-          pendingParts.set(t.payload.part_id, { ...t.payload })
-        }
-      }
-    }
+    beforeBatch(final)
     const messages = [...pendingMessages.values()]
     const parts = [...pendingParts.values()]
     pendingMessages = new Map()
@@ -719,7 +771,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
   const drain = async () => {
     while (queue.length) {
       // Outside a git repository sce can store nothing (exit 6): do not run it at all.
-      if (!(await repoRoot())) {
+      if (!(await repo.root())) {
         stats.dropped += queue.length
         queue.length = 0
         break
@@ -746,8 +798,6 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     input: JSON.stringify(env),
     timeoutMs: opts.timeoutMs,
   })
-
-  const firstLine = (s: string) => s.split(/\r?\n/).find((l) => l.trim()) ?? ""
 
   const report = (res: SpawnResult, env: Envelope) => {
     if (res.error) {
@@ -819,9 +869,99 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     }
   })()
 
-  // ---- file changes -------------------------------------------------------
+  const dispose = async () => {
+    await flush()
+    unregisterExit()
+  }
+
+  return {
+    stats,
+    setToolVersion: (version) => {
+      toolVersion = version
+    },
+    enqueueMessage,
+    enqueuePart,
+    stagePart,
+    schedule,
+    flushPending,
+    flush,
+    dispose,
+  }
+}
+
+// ---- change tracking --------------------------------------------------------
+
+/** The tool part of one tool call, and the message it is in. */
+interface ToolPartRef {
+  partID: string
+  messageID: string
+}
+
+/**
+ * Which message each tool call belongs to, as OpenCode's events tell it: the event
+ * router writes it, change tracking reads it to give patch parts their ids.
+ */
+interface MessageIndex {
+  /** sessionID\0callID → the call's tool part. */
+  toolParts: Map<string, ToolPartRef>
+  /** sessionID → id of the session's latest assistant message. */
+  lastAssistant: Map<string, string>
+}
+
+/** A tool call between its before and after: what its files held before. */
+interface PendingCall {
+  tool: string
+  sessionID: string
+  callID: string
+  /** edit/write/apply_patch: absolute path → state before the call. */
+  files?: Map<string, FileState>
+  moves?: Array<{ from: string; to: string }>
+  /** bash */
+  tree?: TreeSnapshot
+  finalized?: boolean
+}
+
+interface ChangeTracking {
+  /** tool.execute.before: keeps what the files the tool may change hold now. */
+  beforeTool(tool: string, sessionID: string, callID: string, args: unknown): Promise<void>
+  /** True while the call's before-state is kept and its changes are not reported yet. */
+  isPending(sessionID: string, callID: string): boolean
+  /** The call ended (after hook, or its tool part completed or failed): reports what changed, once. */
+  finalize(sessionID: string, callID: string, metadata: unknown): Promise<void>
+  /**
+   * Stages the changes waiting for their message id that now have one. With `final`
+   * (a session id, or "*"), that session's changes fall back to its last assistant
+   * message, or are given up.
+   */
+  resolveUnresolved(final: string | false): void
+}
+
+/**
+ * What tools did to files, as `patch` parts with the full content before and after.
+ * It exists because OpenCode reports tool calls, not file contents: before a call
+ * the files it may change are read (edit/write/multiedit: its file; apply_patch:
+ * the files its patch text names; bash: the dirty files of the work tree, from `git
+ * status`), and after the call they are compared (renames paired, commits made by
+ * the command seen through). Each change is attributed to the call's tool part and
+ * message (`messages`); changes that come before their message is known wait for it.
+ */
+function createChangeTracking(args: {
+  opts: TraceOptions
+  now: () => number
+  log: TraceLog
+  repo: Repository
+  messages: MessageIndex
+  delivery: Pick<Delivery, "enqueuePart" | "stagePart" | "schedule">
+}): ChangeTracking {
+  const { opts, now, repo, messages, delivery } = args
+  const { safeLog, warnOnce } = args.log
+  const { absFrom, relFrom } = repo
+  const pendingCalls = new Map<string, PendingCall>() // sessionID\0callID
+  /** Patch parts whose message id is not known yet. */
+  let unresolved: Array<{ sessionID: string; callID: string; changes: FileChange[]; tool: string; time: number }> = []
+
   const changePayloads = (sessionID: string, messageID: string, callID: string, tool: string, changes: FileChange[], time: number): PatchPartPayload[] => {
-    const ref = toolParts.get(callKey(sessionID, callID))
+    const ref = messages.toolParts.get(callKey(sessionID, callID))
     const base = ref?.partID ?? `${sessionID}:${callID}`
     const single = (tool === "edit" || tool === "write" || tool === "multiedit") && changes.length === 1
     return changes.map((c, i) => ({
@@ -840,19 +980,19 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
   }
 
   const messageFor = (sessionID: string, callID: string, final: boolean): string | undefined =>
-    toolParts.get(callKey(sessionID, callID))?.messageID ?? (final ? lastAssistant.get(sessionID) : undefined)
+    messages.toolParts.get(callKey(sessionID, callID))?.messageID ?? (final ? messages.lastAssistant.get(sessionID) : undefined)
 
   const emitChanges = (sessionID: string, callID: string, tool: string, changes: FileChange[]) => {
     if (!changes.length) return
-    const time = deps.now()
+    const time = now()
     const messageID = messageFor(sessionID, callID, false)
     if (!messageID) {
       unresolved.push({ sessionID, callID, changes, tool, time })
       if (unresolved.length > 1000) unresolved.shift()
-      schedule()
+      delivery.schedule()
       return
     }
-    for (const p of changePayloads(sessionID, messageID, callID, tool, changes, time)) enqueuePart(p)
+    for (const p of changePayloads(sessionID, messageID, callID, tool, changes, time)) delivery.enqueuePart(p)
   }
 
   const resolveUnresolved = (final: string | false) => {
@@ -861,7 +1001,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     for (const u of unresolved) {
       const last = final === "*" || final === u.sessionID
       const messageID = messageFor(u.sessionID, u.callID, last)
-      if (messageID) for (const p of changePayloads(u.sessionID, messageID, u.callID, u.tool, u.changes, u.time)) pendingParts.set(p.part_id, p)
+      if (messageID) for (const p of changePayloads(u.sessionID, messageID, u.callID, u.tool, u.changes, u.time)) delivery.stagePart(p)
       else if (last) safeLog("warn", `no message known for tool call ${u.callID} of ${u.sessionID}; ${u.changes.length} file change(s) not reported`)
       else keep.push(u)
     }
@@ -884,7 +1024,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
   }
 
   const snapshotTree = async (): Promise<TreeSnapshot | undefined> => {
-    const root = await repoRoot()
+    const root = await repo.root()
     if (!root) return undefined
     const status = await gitStatus(root)
     if (!status) return undefined
@@ -1030,7 +1170,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     if (!call || call.finalized) return
     call.finalized = true
     pendingCalls.delete(key)
-    const root = await repoRoot()
+    const root = await repo.root()
     if (!root) return
     const changes = call.tree ? await treeChanges(call.tree) : await fileChanges(root, call, metadata)
     emitChanges(sessionID, callID, call.tool, changes)
@@ -1056,7 +1196,62 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     remember(pendingCalls, callKey(sessionID, callID), call, MAX_PENDING_CALLS)
   }
 
-  // ---- events ---------------------------------------------------------------
+  return {
+    beforeTool,
+    isPending: (sessionID, callID) => pendingCalls.has(callKey(sessionID, callID)),
+    finalize,
+    resolveUnresolved,
+  }
+}
+
+// ---- event routing ----------------------------------------------------------
+
+/** A text or reasoning part as streamed so far, and the text last queued for it. */
+interface TextState {
+  payload: TextPartPayload
+  ended: boolean
+  sent?: string
+}
+
+interface EventRouter {
+  /** What the plugin gives OpenCode. */
+  hooks: Hooks
+  /** Stages the text parts of session `final` ("*": all) that stopped streaming before they ended. */
+  stageCutOffTexts(final: string): void
+}
+
+/**
+ * OpenCode's side of the plugin: the one place that knows the shape of its events
+ * and hooks. It exists to turn them into work for the other parts —
+ * `message.updated` into message payloads; text and reasoning parts (built up from
+ * `message.part.delta`) into text parts once complete; tool parts into the message
+ * index and, when a tool failed (no after hook), into a finalize; tool hooks into
+ * change tracking; the session's version into envelopes; idle, disposed and dispose
+ * into flushes. Every hook is guarded: nothing throws into OpenCode.
+ */
+function createEventRouter(args: {
+  now: () => number
+  log: TraceLog
+  messages: MessageIndex
+  delivery: Pick<Delivery, "enqueueMessage" | "enqueuePart" | "stagePart" | "setToolVersion" | "flushPending" | "dispose">
+  changes: ChangeTracking
+}): EventRouter {
+  const { now, messages, delivery, changes } = args
+  const { safeLog } = args.log
+  let toolVersionFromCreated = false
+  const texts = new Map<string, TextState>() // part id → latest state
+
+  /** Text cut off mid-stream (never ended) cannot wait any longer once its session is idle or the plugin goes. */
+  const stageCutOffTexts = (final: string) => {
+    for (const t of texts.values()) {
+      if (final !== "*" && t.payload.session_id !== final) continue
+      if (!t.ended && t.payload.text && t.sent !== t.payload.text) {
+        t.sent = t.payload.text
+        delivery.stagePart({ ...t.payload })
+      }
+    }
+  }
+
   const onMessageUpdated = (props: Obj) => {
     const info = isObj(props.info) ? props.info : undefined
     if (!info) return
@@ -1071,13 +1266,13 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
       const provider = str(info.providerID)
       const model = str(info.modelID)
       if (provider && model) p.model_id = `${provider}/${model}`.slice(0, 250)
-      remember(lastAssistant, sessionID, messageID, 1000)
+      remember(messages.lastAssistant, sessionID, messageID, 1000)
     }
     const completed = ms(time.completed)
     if (completed !== undefined) p.time_completed_ms = completed
     const parent = str(info.parentID)
     if (parent) p.parent_id = parent
-    enqueueMessage(p)
+    delivery.enqueueMessage(p)
   }
 
   const onPartUpdated = (props: Obj, eventTime: number | undefined) => {
@@ -1091,15 +1286,15 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     if (type === "tool") {
       const callID = str(part.callID)
       if (!callID) return
-      remember(toolParts, callKey(sessionID, callID), { partID, messageID }, 5000)
+      remember(messages.toolParts, callKey(sessionID, callID), { partID, messageID }, 5000)
       const state = isObj(part.state) ? part.state : {}
       if (state.status === "error" || state.status === "completed") {
         // tool.execute.after does not run for a failed tool: look at the files anyway
         // (a no-op when the after hook already handled the call).
-        if (pendingCalls.has(callKey(sessionID, callID)))
-          finalize(sessionID, callID, state.metadata).catch((e) => safeLog("error", `finalize: ${errMessage(e)}`))
+        if (changes.isPending(sessionID, callID))
+          changes.finalize(sessionID, callID, state.metadata).catch((e) => safeLog("error", `finalize: ${errMessage(e)}`))
       }
-      if (unresolved.length) resolveUnresolved(false)
+      changes.resolveUnresolved(false)
       return
     }
     if (type !== "text" && type !== "reasoning") return
@@ -1108,7 +1303,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     const text = typeof part.text === "string" ? part.text : ""
     const time = isObj(part.time) ? part.time : undefined
     const end = time ? ms(time.end) : undefined
-    const timeMs = end ?? (time ? ms(time.start) : undefined) ?? eventTime ?? deps.now()
+    const timeMs = end ?? (time ? ms(time.start) : undefined) ?? eventTime ?? now()
     const payload: TextPartPayload = { session_id: sessionID, message_id: messageID, part_id: partID, part_type: type, text, time_ms: timeMs }
     // Complete when it has ended, or carries no time at all (user and synthetic parts are sent whole).
     const ended = end !== undefined || time === undefined
@@ -1117,7 +1312,7 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
     remember(texts, partID, state, 2000)
     if (ended && text && state.sent !== text) {
       state.sent = text
-      enqueuePart({ ...payload })
+      delivery.enqueuePart({ ...payload })
     }
   }
 
@@ -1146,19 +1341,19 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
         const v = str(info.version)
         // The running version: a session created now says it best.
         if (v && (type === "session.created" || !toolVersionFromCreated)) {
-          toolVersion = v
+          delivery.setToolVersion(v)
           toolVersionFromCreated ||= type === "session.created"
         }
         return
       }
       case "session.idle":
-        return flushPending(str(props.sessionID) ?? "*")
+        return delivery.flushPending(str(props.sessionID) ?? "*")
       case "session.status": {
-        if (isObj(props.status) && props.status.type === "idle") flushPending(str(props.sessionID) ?? "*")
+        if (isObj(props.status) && props.status.type === "idle") delivery.flushPending(str(props.sessionID) ?? "*")
         return
       }
       case "server.instance.disposed":
-        return flushPending("*")
+        return delivery.flushPending("*")
     }
   }
 
@@ -1178,19 +1373,40 @@ function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInpu
       const tool = str(inp?.tool)
       const sessionID = str(inp?.sessionID)
       const callID = str(inp?.callID)
-      return tool && sessionID && callID ? beforeTool(tool, sessionID, callID, out?.args) : undefined
+      return tool && sessionID && callID ? changes.beforeTool(tool, sessionID, callID, out?.args) : undefined
     }),
     "tool.execute.after": guard("tool.execute.after", (inp: ToolInput, out: { metadata?: unknown } | undefined) => {
       const sessionID = str(inp?.sessionID)
       const callID = str(inp?.callID)
-      return sessionID && callID ? finalize(sessionID, callID, out?.metadata) : undefined
+      return sessionID && callID ? changes.finalize(sessionID, callID, out?.metadata) : undefined
     }),
-    dispose: guard("dispose", async () => {
-      await flush()
-      unregisterExit()
-    }),
+    dispose: guard("dispose", () => delivery.dispose()),
   }
-  return { hooks, flush, stats }
+  return { hooks, stageCutOffTexts }
+}
+
+/**
+ * The plugin for one OpenCode instance: the parts above, wired together. The only
+ * state they share is passed explicitly — the log, the repository, and the message
+ * index the event router fills and change tracking reads.
+ */
+function createTracer(input: Pick<PluginInput, "directory"> & Partial<PluginInput>, rawOptions: PluginOptions | undefined, partialDeps: Partial<Deps> = {}): Tracer {
+  const deps: Deps = { ...defaultDeps, ...partialDeps }
+  const opts = optionsFrom(rawOptions, deps.env)
+  const directory = path.resolve(input.directory || process.cwd())
+  const log = createLog(input, deps.log)
+  const repo = createRepository(directory, deps.now, log.warnOnce)
+  const messages: MessageIndex = { toolParts: new Map(), lastAssistant: new Map() }
+  // Every batch first takes the changes whose message is now known; a final one
+  // (session idle, dispose, exit) also takes text cut off mid-stream. (`changes`
+  // and `router` are built next: no batch is taken before createTracer returns.)
+  const delivery = createDelivery({ directory, opts, deps, log, repo, beforeBatch: (final) => {
+    changes.resolveUnresolved(final)
+    if (final) router.stageCutOffTexts(final)
+  } })
+  const changes = createChangeTracking({ opts, now: deps.now, log, repo, messages, delivery })
+  const router = createEventRouter({ now: deps.now, log, messages, delivery, changes })
+  return { hooks: router.hooks, flush: delivery.flush, stats: delivery.stats }
 }
 
 const plugin: Plugin = async (input, options) => {
