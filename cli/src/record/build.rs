@@ -295,4 +295,97 @@ mod tests {
         assert_eq!(conversations[0]["ranges"][1]["contributor"]["type"], "mixed");
         assert_eq!(conversations[1]["contributor"]["type"], "unknown");
     }
+    /// Captured from this builder (metadata written with `serde_json::json!`):
+    /// records must stay byte for byte the same, key order and number formats
+    /// included (ids and the sce version aside).
+    const GOLDEN_FULL: &str = r#"{"version":"0.1.0","id":"ID","timestamp":"2023-11-14T22:13:20.123Z","vcs":{"type":"git","revision":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},"files":[{"path":"src/a.rs","conversations":[{"url":"urn:sce:session:ses_a","contributor":{"type":"ai","model_id":"anthropic/claude"},"ranges":[{"start_line":1,"end_line":2,"content_hash":"murmur3:637e8125"},{"start_line":3,"end_line":3,"content_hash":"murmur3:e132d65f","contributor":{"type":"mixed","model_id":"anthropic/claude"}}]},{"url":"urn:sce:session:ses_b","contributor":{"type":"ai"},"ranges":[{"start_line":5,"end_line":5,"content_hash":"murmur3:656c4367"},{"start_line":7,"end_line":7,"content_hash":"murmur3:f18ae416","contributor":{"type":"mixed"}}]},{"contributor":{"type":"unknown"},"ranges":[{"start_line":6,"end_line":6,"content_hash":"murmur3:2b64883b"}]}]},{"path":"b/c.md","conversations":[{"url":"urn:sce:session:ses_b","contributor":{"type":"ai"},"ranges":[{"start_line":3,"end_line":3,"content_hash":"murmur3:0fc7a1b4"}]},{"contributor":{"type":"unknown"},"ranges":[{"start_line":1,"end_line":2,"content_hash":"murmur3:943b2f1c"}]}]}],"metadata":{"sce":{"sce_version":"{SCE_VERSION}","agent_activity":true,"lines":{"ai":4,"mixed":2,"unknown":3,"removed":5},"sessions":[{"id":"ses_a","tool":"claude-code","tool_version":"2.0.1","model":"anthropic/claude","lines":3},{"id":"ses_b","tool":"opencode","lines":3}],"git":{"branch":"main","remote_url":"https://example.com/r.git"},"binary_files_skipped":1,"large_files_skipped":2,"unplaced_agent_hunks":3,"carried_from":["bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","cccccccccccccccccccccccccccccccccccccccc"]}}}"#;
+    const GOLDEN_EMPTY: &str = r#"{"version":"0.1.0","id":"ID","timestamp":"1970-01-01T00:00:00.000Z","vcs":{"type":"git","revision":"0000000000000000000000000000000000000000"},"files":[],"metadata":{"sce":{"sce_version":"{SCE_VERSION}","agent_activity":false,"lines":{"ai":0,"mixed":0,"unknown":0,"removed":0},"sessions":[],"git":{"branch":null,"remote_url":null},"binary_files_skipped":0,"large_files_skipped":0,"unplaced_agent_hunks":0,"carried_from":[]}}}"#;
+    const GOLDEN_ONE_TOOL: &str = r#"{"version":"0.1.0","id":"ID","timestamp":"1970-01-01T00:00:00.000Z","vcs":{"type":"git","revision":"0000000000000000000000000000000000000000"},"tool":{"name":"codex","version":"unknown"},"files":[{"path":"one.rs","conversations":[{"url":"https://x/s1/y","contributor":{"type":"ai"},"ranges":[{"start_line":1,"end_line":1,"content_hash":"murmur3:c1f69a17"}]}]}],"metadata":{"sce":{"sce_version":"{SCE_VERSION}","agent_activity":true,"lines":{"ai":1,"mixed":0,"unknown":0,"removed":0},"sessions":[{"id":"s1","tool":"codex","lines":1}],"git":{"branch":null,"remote_url":null},"binary_files_skipped":0,"large_files_skipped":0,"unplaced_agent_hunks":0,"carried_from":[]}}}"#;
+
+    fn golden(expected: &str, files: &[AttributedFile], context: &CommitContext) {
+        let mut record = build_record(files, context);
+        record.id = "ID".into();
+        let expected = expected.replace("{SCE_VERSION}", env!("CARGO_PKG_VERSION"));
+        assert_eq!(serde_json::to_string(&record).unwrap(), expected);
+        let read: TraceRecord = serde_json::from_str(&expected).unwrap();
+        assert_eq!(read, record, "a record reads back as it was built");
+    }
+
+    #[test]
+    fn records_are_byte_for_byte_what_the_builder_wrote_before() {
+        use Attributed::*;
+        let authors = vec![
+            Author {
+                session_id: "ses_a".into(),
+                model_id: Some("anthropic/claude".into()),
+                tool_name: Some("claude-code".into()),
+                tool_version: Some("2.0.1".into()),
+            },
+            Author {
+                session_id: "ses_b".into(),
+                model_id: None,
+                tool_name: Some("opencode".into()),
+                tool_version: None,
+            },
+            Author {
+                session_id: "ses_unused".into(),
+                model_id: Some("x/y".into()),
+                tool_name: None,
+                tool_version: None,
+            },
+        ];
+        let files = vec![
+            AttributedFile {
+                path: "src/a.rs".into(),
+                lines: ["a", "b", "c", "d", "e", "f", "g"].map(String::from).to_vec(),
+                classes: vec![
+                    Some(Ai(0)),
+                    Some(Ai(0)),
+                    Some(Mixed(0)),
+                    None,
+                    Some(Ai(1)),
+                    Some(Unknown),
+                    Some(Mixed(1)),
+                ],
+            },
+            AttributedFile { path: "empty.txt".into(), lines: vec!["x".into()], classes: vec![None] },
+            AttributedFile {
+                path: "b/c.md".into(),
+                lines: ["1", "2", "3"].map(String::from).to_vec(),
+                classes: vec![Some(Unknown), Some(Unknown), Some(Ai(1))],
+            },
+        ];
+        let context = CommitContext {
+            sha: "a".repeat(40),
+            branch: Some("main".into()),
+            remote_url: Some("https://example.com/r.git".into()),
+            authors,
+            url_template: "urn:sce:session:{session_id}".into(),
+            removed: 5,
+            binary_files_skipped: 1,
+            large_files_skipped: 2,
+            skipped_hunks: 3,
+            carried_from: vec!["b".repeat(40), "c".repeat(40)],
+            now: time::OffsetDateTime::UNIX_EPOCH + time::Duration::milliseconds(1_700_000_000_123),
+        };
+        golden(GOLDEN_FULL, &files, &context);
+        let context = CommitContext {
+            sha: "0".repeat(40),
+            branch: None,
+            remote_url: None,
+            authors: vec![],
+            url_template: "https://x/{session_id}/y".into(),
+            removed: 0,
+            binary_files_skipped: 0,
+            large_files_skipped: 0,
+            skipped_hunks: 0,
+            carried_from: vec![],
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        golden(GOLDEN_EMPTY, &[], &context);
+        let file = AttributedFile { path: "one.rs".into(), lines: vec!["z".into()], classes: vec![Some(Ai(0))] };
+        let codex =
+            Author { session_id: "s1".into(), model_id: None, tool_name: Some("codex".into()), tool_version: None };
+        golden(GOLDEN_ONE_TOOL, &[file], &CommitContext { authors: vec![codex], ..context });
+    }
 }
