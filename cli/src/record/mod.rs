@@ -5,16 +5,15 @@
 
 mod build;
 mod cache;
-mod class;
 mod metadata;
 mod read;
 mod schema;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::class::Class;
 pub use build::{AttributedFile, CommitContext, build_record};
 pub use cache::RecordCache;
-pub use class::Class;
 pub use metadata::{GitContext, LineCounts, Metadata, SceMetadata, SessionSummary};
 pub use read::{Credit, RangeEntry};
 pub use schema::{RecordInvalid, validate};

@@ -1,5 +1,6 @@
-//! The class of a committed line, one type for building records and for every
-//! report read back from them (blame, stats, `trace show`, carrying on rewrites).
+//! The class of a committed line, one type for classifying, building records and
+//! every report read back from them (blame, stats, `trace show`, carrying on
+//! rewrites). A leaf: anything may use it (`record` re-exports it).
 
 use serde::{Serialize, Serializer};
 
