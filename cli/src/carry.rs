@@ -5,19 +5,7 @@
 use crate::attribution::align::{Step, align};
 use crate::attribution::{Author, split_lines};
 use crate::git::Repo;
-use crate::provenance::RecordCache;
-use crate::record::{METADATA_KEY, TraceRecord};
-
-/// The class a source record gives a line, with the author for ai and mixed lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CarriedClass {
-    /// An agent's line as written.
-    Ai(Author),
-    /// An agent's line a person edited.
-    Mixed(Author),
-    /// No agent evidence.
-    Unknown,
-}
+use crate::record::{Class, RecordCache, TraceRecord};
 
 /// The old commits a new commit was made from, with their records.
 pub struct CarrySources {
@@ -52,7 +40,7 @@ impl CarrySources {
         renamed_from: Option<&str>,
         lines: &[String],
         added: &[bool],
-    ) -> Vec<Option<CarriedClass>> {
+    ) -> Vec<Option<Class<Author>>> {
         let mut out = vec![None; lines.len()];
         for (old, record) in &self.sources {
             let Some((old_path, old_lines)) = [Some(path), renamed_from].into_iter().flatten().find_map(|p| {
@@ -76,36 +64,10 @@ impl CarrySources {
     }
 }
 
-/// The class `record` gives line `line` (1-based) of `path`, if a range holds it.
-fn range_class(record: &TraceRecord, path: &str, line: usize) -> Option<CarriedClass> {
-    let line = line as u64;
-    let file = record.files.iter().find(|f| f.path == path)?;
-    for conversation in &file.conversations {
-        if let Some(range) = conversation.ranges.iter().find(|r| r.start_line <= line && line <= r.end_line) {
-            let contributor = range.contributor.as_ref().or(conversation.contributor.as_ref());
-            let kind = contributor.map_or("unknown", |c| c.kind.as_str());
-            if kind == "unknown" {
-                return Some(CarriedClass::Unknown);
-            }
-            let author = author_of(record, conversation.url.as_deref(), contributor.and_then(|c| c.model_id.clone()))?;
-            return Some(if kind == "mixed" { CarriedClass::Mixed(author) } else { CarriedClass::Ai(author) });
-        }
-    }
-    None
-}
-
-/// The session behind a conversation URL, from the record's session list.
-fn author_of(record: &TraceRecord, url: Option<&str>, model_id: Option<String>) -> Option<Author> {
-    let url = url?;
-    let sessions = record.metadata.as_ref()?.get(METADATA_KEY)?.get("sessions")?.as_array()?;
-    let session = sessions.iter().find(|s| s.get("id").and_then(|i| i.as_str()).is_some_and(|id| url.contains(id)))?;
-    let text = |k: &str| session.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    Some(Author {
-        session_id: text("id")?,
-        model_id: model_id.or_else(|| text("model")),
-        tool_name: text("tool"),
-        tool_version: text("tool_version"),
-    })
+/// The class `record` gives line `line` (1-based) of `path`, if a range holds it;
+/// an ai or mixed line whose session the record does not name is not carried.
+fn range_class(record: &TraceRecord, path: &str, line: usize) -> Option<Class<Author>> {
+    record.class_at(path, line)?.map(|credit| credit.author()).transpose()
 }
 
 /// Commits a commit message says it was made from: `(cherry picked from commit X)`

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod attribution;
 pub mod capture;
 pub mod carry;
+pub mod class;
 pub mod commands;
 pub mod commit_sources;
 pub mod config;

@@ -6,12 +6,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::attribution::{Author, EditContent, FileView, LineClass, classify_added_lines, split_lines};
-use crate::carry::{CarriedClass, CarrySources, sources_named_in_message};
+use crate::attribution::{Author, EditContent, FileView, classify_added_lines, split_lines};
+use crate::carry::{CarrySources, sources_named_in_message};
 use crate::config::Config;
 use crate::git::{ChangedFile, FileChange, GitError, NoteError, Repo, write_note};
-use crate::provenance::RecordCache;
-use crate::record::{Attributed, AttributedFile, CommitContext, RecordInvalid, TraceRecord, build_record, validate};
+use crate::record::{
+    AttributedFile, Class, CommitContext, RecordCache, RecordInvalid, TraceRecord, build_record, validate,
+};
 use crate::store::{CommitWrite, FileStateRow, Store, StoreError, StoredEdit};
 use crate::unidiff;
 
@@ -138,7 +139,7 @@ pub fn attribute_commit(
     for file in &changes.files {
         let lines = split_lines(&String::from_utf8_lossy(&file.content));
         let view = views.get(&file.path).map(|v| &v.view);
-        let mut classes: Vec<Option<Attributed>> = classify_added_lines(view, &lines)
+        let mut classes: Vec<Option<Class<usize>>> = classify_added_lines(view, &lines)
             .into_iter()
             .zip(&file.added)
             .map(|(class, added)| added.then(|| authors.attributed(view, class)))
@@ -339,7 +340,7 @@ fn owned_match_share(view: &FileView, lines: &[String]) -> f32 {
     if lines.is_empty() || !view.has_owned_lines() {
         return 0.0;
     }
-    let owned = classify_added_lines(Some(view), lines).iter().filter(|c| !matches!(c, LineClass::Unknown)).count();
+    let owned = classify_added_lines(Some(view), lines).iter().filter(|c| c.credit().is_some()).count();
     owned as f32 / lines.len() as f32
 }
 
@@ -361,24 +362,14 @@ impl AuthorTable {
     }
 
     /// A view-based class, with the view's author index made global.
-    fn attributed(&mut self, view: Option<&FileView>, class: LineClass) -> Attributed {
+    fn attributed(&mut self, view: Option<&FileView>, class: Class<u32>) -> Class<usize> {
         let author = |a: u32| view.and_then(|v| v.authors.get(a as usize));
-        match class {
-            LineClass::Ai(a) => author(a).map_or(Attributed::Unknown, |author| Attributed::Ai(self.index_of(author))),
-            LineClass::Mixed(a) => {
-                author(a).map_or(Attributed::Unknown, |author| Attributed::Mixed(self.index_of(author)))
-            }
-            LineClass::Unknown => Attributed::Unknown,
-        }
+        class.map(author).transpose().unwrap_or(Class::Unknown).map(|author| self.index_of(author))
     }
 
     /// A class carried from an earlier commit's record.
-    fn carried(&mut self, class: CarriedClass) -> Attributed {
-        match class {
-            CarriedClass::Ai(author) => Attributed::Ai(self.index_of(&author)),
-            CarriedClass::Mixed(author) => Attributed::Mixed(self.index_of(&author)),
-            CarriedClass::Unknown => Attributed::Unknown,
-        }
+    fn carried(&mut self, class: Class<Author>) -> Class<usize> {
+        class.map(|author| self.index_of(&author))
     }
 
     fn into_authors(self) -> Vec<Author> {

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::provenance::RecordCache;
-use crate::record::TraceRecord;
+use crate::record::{Class, RecordCache, TraceRecord};
 
 /// How lines are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +46,11 @@ impl Counts {
         if self.total() == 0 { 0.0 } else { self.ai as f64 * 100.0 / self.total() as f64 }
     }
 
-    fn add(&mut self, kind: &str, lines: u64) {
-        match kind {
-            "ai" => self.ai += lines,
-            "mixed" => self.mixed += lines,
-            _ => self.unknown += lines,
+    fn add<A>(&mut self, class: &Class<A>, lines: u64) {
+        match class {
+            Class::Ai(_) => self.ai += lines,
+            Class::Mixed(_) => self.mixed += lines,
+            Class::Unknown => self.unknown += lines,
         }
     }
 }
@@ -69,44 +68,18 @@ pub struct Stats {
 
 /// Adds one commit's record to `stats`.
 pub fn add_record(stats: &mut Stats, record: &TraceRecord, author: &str, by: GroupBy) {
-    for file in &record.files {
-        for conversation in &file.conversations {
-            let session = conversation.url.as_deref().map(|u| session_field(record, u, "id"));
-            let tool = conversation.url.as_deref().and_then(|u| session_field(record, u, "tool"));
-            for range in &conversation.ranges {
-                let contributor = range.contributor.as_ref().or(conversation.contributor.as_ref());
-                let kind = contributor.map_or("unknown", |c| c.kind.as_str());
-                let lines = range.end_line.saturating_sub(range.start_line) + 1;
-                let group = match by {
-                    GroupBy::Total => "total".to_string(),
-                    GroupBy::Author => author.to_string(),
-                    GroupBy::File => file.path.clone(),
-                    GroupBy::Model => contributor.and_then(|c| c.model_id.clone()).unwrap_or_else(|| "-".into()),
-                    GroupBy::Session => session.clone().flatten().unwrap_or_else(|| "-".into()),
-                    GroupBy::Tool => match kind {
-                        "unknown" => "-".into(),
-                        _ => tool.clone().unwrap_or_else(|| "-".into()),
-                    },
-                };
-                stats.groups.entry(group).or_default().add(kind, lines);
-            }
-        }
+    for entry in record.ranges() {
+        let credit = entry.class.credit();
+        let group = match by {
+            GroupBy::Total => "total",
+            GroupBy::Author => author,
+            GroupBy::File => entry.path,
+            GroupBy::Model => credit.and_then(|c| c.model).unwrap_or("-"),
+            GroupBy::Session => credit.and_then(|c| c.session_id()).unwrap_or("-"),
+            GroupBy::Tool => credit.and_then(|c| c.tool()).unwrap_or("-"),
+        };
+        stats.groups.entry(group.to_string()).or_default().add(&entry.class, entry.range.line_count());
     }
-}
-
-/// A field (`id`, `tool`, …) of the record's session whose id the conversation URL names.
-fn session_field(record: &TraceRecord, url: &str, field: &str) -> Option<String> {
-    record
-        .metadata
-        .as_ref()?
-        .get(crate::record::METADATA_KEY)?
-        .get("sessions")?
-        .as_array()?
-        .iter()
-        .find(|s| s.get("id").and_then(|id| id.as_str()).is_some_and(|id| url.contains(id)))?
-        .get(field)?
-        .as_str()
-        .map(str::to_string)
 }
 
 /// Walks `commits` (newest first) and aggregates their records. `progress` is

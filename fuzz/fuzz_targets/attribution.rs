@@ -36,7 +36,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use sce::attribution::{Author, EditContent, FileView, LineClass, classify_added_lines, split_lines};
+use sce::attribution::{Author, EditContent, FileView, classify_added_lines, split_lines};
+use sce::class::Class;
 use similar::TextDiff;
 
 const SESSIONS: u8 = 3;
@@ -212,7 +213,8 @@ impl World {
     fn render(&self, lines: &[Line]) -> String {
         let eol = if self.crlf { "\r\n" } else { "\n" };
         let mut text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(eol);
-        if !lines.is_empty() && !self.no_final_newline {
+        // (A final blank line needs its newline: without it, it would not be a line.)
+        if !lines.is_empty() && (!self.no_final_newline || lines.last().is_some_and(|l| l.text.is_empty())) {
             text.push_str(eol);
         }
         text
@@ -378,7 +380,7 @@ impl World {
             if let Truth::Ai(s) | Truth::Mixed(s) = line.truth() {
                 blanks_written[s as usize] += 1;
             }
-            if let LineClass::Ai(a) | LineClass::Mixed(a) = class {
+            if let Class::Ai(a) | Class::Mixed(a) = class {
                 blanks_credited[credited(*a) as usize] += 1;
             }
         }
@@ -398,7 +400,7 @@ impl World {
             if recall_decidable && !matches!(truth, Truth::Human) {
                 RECALL_CHECKED.fetch_add(1, Relaxed);
                 let found = match (*class, truth) {
-                    (LineClass::Ai(a), Truth::Ai(s)) | (LineClass::Mixed(a), Truth::Mixed(s)) => credited(a) == s,
+                    (Class::Ai(a), Truth::Ai(s)) | (Class::Mixed(a), Truth::Mixed(s)) => credited(a) == s,
                     _ => false,
                 };
                 if !found {
@@ -410,27 +412,27 @@ impl World {
                 CHECKED_AGENT_LINES.fetch_add(1, Relaxed);
             }
             let ok = match (*class, truth) {
-                (LineClass::Unknown, Truth::Human) => true,
-                (LineClass::Unknown, _) => {
+                (Class::Unknown, Truth::Human) => true,
+                (Class::Unknown, _) => {
                     UNDER_CREDITED.fetch_add(1, Relaxed);
                     true
                 }
-                (LineClass::Ai(a), Truth::Ai(s)) => credited(a) == s,
-                (LineClass::Mixed(a), Truth::Mixed(s)) => credited(a) == s,
+                (Class::Ai(a), Truth::Ai(s)) => credited(a) == s,
+                (Class::Mixed(a), Truth::Mixed(s)) => credited(a) == s,
                 // Right session, but sce calls an untouched line mixed: imprecise, not wrong.
-                (LineClass::Mixed(a), Truth::Ai(s)) if credited(a) == s => {
+                (Class::Mixed(a), Truth::Ai(s)) if credited(a) == s => {
                     KIND_DOWNGRADED.fetch_add(1, Relaxed);
                     true
                 }
                 _ => false,
             };
-            if ok && !matches!(class, LineClass::Unknown) {
+            if ok && !matches!(class, Class::Unknown) {
                 CREDITED.fetch_add(1, Relaxed);
             }
             if !ok {
                 let credited = match *class {
-                    LineClass::Ai(a) | LineClass::Mixed(a) => self.view.authors[a as usize].session_id.clone(),
-                    LineClass::Unknown => "-".into(),
+                    Class::Ai(a) | Class::Mixed(a) => self.view.authors[a as usize].session_id.clone(),
+                    Class::Unknown => "-".into(),
                 };
                 errors.push(format!("  line {i} {}: truth {truth:?}, sce {class:?} = {credited}", line.desc));
             }

@@ -3,39 +3,29 @@
 use super::align::{Source, Step, added_mask, align, slides};
 use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
 use super::view::FileView;
-
-/// The class of one committed line. Author indices refer to the view's `authors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineClass {
-    /// Exactly what the agent wrote at that position.
-    Ai(u32),
-    /// An agent's line that a person edited, most of it still the agent's.
-    Mixed(u32),
-    /// No agent evidence.
-    Unknown,
-}
+use crate::class::Class;
 
 /// The class of `committed` where the view has `author`'s line whose agent text is `agent`.
-fn judged(author: u32, agent: &str, committed: &str) -> LineClass {
+fn judged(author: u32, agent: &str, committed: &str) -> Class<u32> {
     if agent == committed {
-        return LineClass::Ai(author);
+        return Class::Ai(author);
     }
     match similarity_at_least(agent, committed, MIXED_THRESHOLD) {
-        Some(score) if score >= 1.0 => LineClass::Ai(author),
-        Some(_) => LineClass::Mixed(author),
-        None => LineClass::Unknown,
+        Some(score) if score >= 1.0 => Class::Ai(author),
+        Some(_) => Class::Mixed(author),
+        None => Class::Unknown,
     }
 }
 
 /// Classifies every line of `committed` against `view` (callers keep the ones
-/// the commit adds). The alignment is git's (see [`super::align`]): a line it
+/// the commit adds); credits are indices into the view's `authors`. The alignment is git's (see [`super::align`]): a line it
 /// keeps from an owned view line is ai, or mixed when a person changed that line
 /// since the agent wrote it; in a changed block a line paired with an owned line
 /// (the mixed rule) is ai when equal, mixed when similar enough; every other
 /// line is unknown, and so is an agent's line that an equally good alignment
 /// would trade with a line only the committed file has.
-pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<LineClass> {
-    let mut classes = vec![LineClass::Unknown; committed.len()];
+pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<Class<u32>> {
+    let mut classes = vec![Class::Unknown; committed.len()];
     let Some(view) = view.filter(|v| v.has_owned_lines()) else {
         return classes;
     };
@@ -71,12 +61,12 @@ pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Ve
 /// the agent's is a coin toss, so neither is credited. (Lines with text are left
 /// to git's slider heuristics, which place a block by its indentation: a person
 /// appending `}` after an agent's `}` did append it.)
-fn drop_ambiguous_credit(committed: &[String], steps: &[Step], classes: &mut [LineClass]) {
+fn drop_ambiguous_credit(committed: &[String], steps: &[Step], classes: &mut [Class<u32>]) {
     let added = added_mask(steps, committed.len());
     for slide in slides(committed, &added) {
         let low = slide.window().start;
         let aligned = slide.aligned();
-        let credited: Vec<bool> = slide.window().map(|p| !matches!(classes[p], LineClass::Unknown)).collect();
+        let credited: Vec<bool> = slide.window().map(|p| !matches!(classes[p], Class::Unknown)).collect();
         let mut dropped = vec![false; credited.len()];
         for alternative in slide.alternatives() {
             for (k, source) in alternative.iter().enumerate() {
@@ -93,7 +83,7 @@ fn drop_ambiguous_credit(committed: &[String], steps: &[Step], classes: &mut [Li
         }
         for (k, drop) in dropped.into_iter().enumerate() {
             if drop {
-                classes[low + k] = LineClass::Unknown;
+                classes[low + k] = Class::Unknown;
             }
         }
     }
@@ -108,23 +98,23 @@ fn is_trivial(line: &str) -> bool {
 /// ai lines that are all trivial, with no ai or mixed line right before or after
 /// it, is evidence of nothing but a coincidence (e.g. a person's `}` where a
 /// discarded agent block once had one), so it becomes unknown.
-fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [LineClass]) {
-    let credited = |c: &LineClass| !matches!(c, LineClass::Unknown);
+fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [Class<u32>]) {
+    let credited = |c: &Class<u32>| !matches!(c, Class::Unknown);
     let mut start = 0;
     while start < classes.len() {
-        if !matches!(classes[start], LineClass::Ai(_)) || !is_trivial(&committed[start]) {
+        if !matches!(classes[start], Class::Ai(_)) || !is_trivial(&committed[start]) {
             start += 1;
             continue;
         }
         let mut end = start;
-        while end + 1 < classes.len() && matches!(classes[end + 1], LineClass::Ai(_)) && is_trivial(&committed[end + 1])
+        while end + 1 < classes.len() && matches!(classes[end + 1], Class::Ai(_)) && is_trivial(&committed[end + 1])
         {
             end += 1;
         }
         let before = start.checked_sub(1).is_some_and(|i| credited(&classes[i]));
         let after = classes.get(end + 1).is_some_and(credited);
         if !before && !after {
-            classes[start..=end].fill(LineClass::Unknown);
+            classes[start..=end].fill(Class::Unknown);
         }
         start = end + 1;
     }
@@ -151,12 +141,12 @@ mod tests {
         let view = agent_view("", "fn a() {\n    1\n}\n");
         let committed = lines("fn a() {\n    1\n}\n}\n");
         let classes = classify_added_lines(Some(&view), &committed);
-        assert_eq!(classes, [LineClass::Ai(0), LineClass::Ai(0), LineClass::Ai(0), LineClass::Unknown]);
+        assert_eq!(classes, [Class::Ai(0), Class::Ai(0), Class::Ai(0), Class::Unknown]);
         // Which of two equal blank lines a person added is a coin toss: neither is credited.
         let view = agent_view("", "fn a() {\n    1\n}\n\n");
         let classes = classify_added_lines(Some(&view), &lines("fn a() {\n    1\n}\n\n\n"));
-        assert_eq!(classes[..3], [LineClass::Ai(0), LineClass::Ai(0), LineClass::Ai(0)]);
-        assert_eq!(classes[3..], [LineClass::Unknown, LineClass::Unknown]);
+        assert_eq!(classes[..3], [Class::Ai(0), Class::Ai(0), Class::Ai(0)]);
+        assert_eq!(classes[3..], [Class::Unknown, Class::Unknown]);
     }
 
     #[test]
@@ -164,14 +154,14 @@ mod tests {
         let view = agent_view("", "let total = compute(a, b);\nreturn value;\n");
         let committed = lines("let total = compute(a, b, c);\nprint('something else entirely')\n");
         let classes = classify_added_lines(Some(&view), &committed);
-        assert_eq!(classes, [LineClass::Mixed(0), LineClass::Unknown]);
+        assert_eq!(classes, [Class::Mixed(0), Class::Unknown]);
     }
 
     #[test]
     fn lines_the_agent_did_not_write_are_unknown() {
         let view = agent_view("keep\n", "keep\nnew\n");
         let classes = classify_added_lines(Some(&view), &lines("keep\nnew\n"));
-        assert_eq!(classes, [LineClass::Unknown, LineClass::Ai(0)]);
+        assert_eq!(classes, [Class::Unknown, Class::Ai(0)]);
     }
 
     #[test]
@@ -180,11 +170,11 @@ mod tests {
         let view = agent_view("head\ntail\n", "head\nif ready {\n    launch();\n}\n\ntail\n");
         let committed = lines("head\nwhile waiting {\n    std::thread::sleep(ONE_SECOND);\n}\n\ntail\n");
         let classes = classify_added_lines(Some(&view), &committed);
-        assert!(classes.iter().all(|c| *c == LineClass::Unknown), "{classes:?}");
+        assert!(classes.iter().all(|c| *c == Class::Unknown), "{classes:?}");
         // Next to the agent's own lines the same brace is credited.
         let kept = lines("head\nif ready {\n    launch_now();\n}\n\ntail\n");
         let classes = classify_added_lines(Some(&view), &kept);
-        assert_eq!(classes[1..5], [LineClass::Ai(0), LineClass::Mixed(0), LineClass::Ai(0), LineClass::Ai(0)]);
+        assert_eq!(classes[1..5], [Class::Ai(0), Class::Mixed(0), Class::Ai(0), Class::Ai(0)]);
     }
 
     /// Found by `fuzz/` (attribution target): see fuzz/README.md, finding 2.
@@ -205,9 +195,9 @@ mod tests {
         let committed = lines("keep\nlet total = compute(a, b, c).unwrap_or(0);\n");
         let classes = classify_added_lines(Some(&view), &committed);
         // s2 wrote the line last: unknown is acceptable, s1 is not.
-        let credited = |c: &LineClass| match c {
-            LineClass::Ai(a) | LineClass::Mixed(a) => Some(view.authors[*a as usize].session_id.as_str()),
-            LineClass::Unknown => None,
+        let credited = |c: &Class<u32>| match c {
+            Class::Ai(a) | Class::Mixed(a) => Some(view.authors[*a as usize].session_id.as_str()),
+            Class::Unknown => None,
         };
         assert_ne!(credited(&classes[1]), Some("s1"), "{classes:?}");
     }

@@ -14,7 +14,7 @@ mod lines;
 mod similarity;
 mod view;
 
-pub use classify::{LineClass, classify_added_lines};
+pub use classify::classify_added_lines;
 pub use lines::split_lines;
 pub use similarity::{MIXED_THRESHOLD, pair_lines, similarity, similarity_at_least};
 pub use view::{ApplyOutcome, Author, EditContent, FileView};

@@ -208,7 +208,8 @@ impl FileView {
     /// Makes the view's content `after`, an agent's edit: lines the alignment
     /// keeps keep their owner, the others are `author`'s, except an added blank
     /// line that an equally good alignment would trade with a blank line a
-    /// person just wrote (`by_person`, per current line): that one is nobody's.
+    /// person just wrote (`by_person`, per current line) or another session
+    /// wrote: neither of the two is anyone's.
     fn write(&mut self, after: Vec<String>, author: u32, by_person: &[bool]) {
         let steps = align(&self.lines, &after);
         let mut owners = Vec::with_capacity(after.len());
@@ -228,26 +229,37 @@ impl FileView {
                 }
             }
         }
-        if person.iter().any(|p| *p) {
-            let added = added_mask(&steps, after.len());
-            for slide in slides(&after, &added) {
-                let low = slide.window().start;
-                for alternative in slide.alternatives() {
-                    for (k, source) in alternative.iter().enumerate() {
-                        if let Source::Kept(p) = source
-                            && person[*p]
-                            && added[low + k]
-                            && after[low + k].trim().is_empty()
-                        {
-                            owners[low + k] = None;
-                        }
+        let added = added_mask(&steps, after.len());
+        self.lines = after;
+        self.owners = owners;
+        self.edited = edited;
+        self.settle_coin_tosses(&added, author, &person);
+    }
+
+    /// A blank line `author`'s edit added (`added`, per line) that an equally
+    /// good alignment would trade with a blank line a person just wrote
+    /// (`by_person`, per line) or another session wrote: a coin toss, so neither
+    /// of the two is anyone's.
+    fn settle_coin_tosses(&mut self, added: &[bool], author: u32, by_person: &[bool]) {
+        let mut coin_tosses = Vec::new();
+        for slide in slides(&self.lines, added) {
+            let low = slide.window().start;
+            for alternative in slide.alternatives() {
+                for (k, source) in alternative.iter().enumerate() {
+                    if let Source::Kept(p) = *source
+                        && added[low + k]
+                        && self.lines[low + k].trim().is_empty()
+                        && (by_person[p] || self.owners[p].is_some_and(|o| o != author))
+                    {
+                        coin_tosses.extend([low + k, p]);
                     }
                 }
             }
         }
-        self.lines = after;
-        self.owners = owners;
-        self.edited = edited;
+        for p in coin_tosses {
+            self.owners[p] = None;
+            self.edited[p] = None;
+        }
     }
 
     /// Applies hunks in order. A hunk is placed where its old lines stand at the
@@ -260,6 +272,10 @@ impl FileView {
         let mut search_budget = PLACEMENT_COMPARISON_BUDGET;
         let mut disown_budget = DISOWN_COMPARISON_BUDGET;
         let mut tweak_budget = TWEAKED_PLACEMENT_BUDGET;
+        // Per line: written by this edit / a person's, as the hunks' context showed.
+        // Hunks go in order, so every mark lies before `floor`.
+        let mut fresh = vec![false; self.lines.len()];
+        let mut by_person = vec![false; self.lines.len()];
         for hunk in hunks {
             let old: Vec<&str> = hunk.old_lines().map(strip_cr).collect();
             // `-N,len` names the first old line (1-based); a pure insertion's N is
@@ -271,12 +287,21 @@ impl FileView {
             } else if self.matches_at(expected, &old) {
                 Some(expected)
             } else {
-                self.unique_match_after(floor, &old, &mut search_budget).or_else(|| {
-                    let found = self.tweaked_match(floor, expected, &old, &mut tweak_budget)?;
-                    self.take_tweaks(found, &old);
-                    Some(found)
-                })
+                self.unique_match_after(floor, &old, &mut search_budget)
+                    .or_else(|| {
+                        let found = self.tweaked_match(floor, expected, &old, &mut tweak_budget)?;
+                        self.take_tweaks(found, &old);
+                        Some(found)
+                    })
+                    .or_else(|| {
+                        let (start, person) = self.resync_region(floor, expected, &old)?;
+                        by_person.resize(self.lines.len(), false);
+                        by_person[start..start + person.len()].copy_from_slice(&person);
+                        Some(start)
+                    })
             };
+            fresh.resize(self.lines.len(), false);
+            by_person.resize(self.lines.len(), false);
             let Some(position) = position else {
                 outcome.skipped_hunks += 1;
                 self.disown_rewritten(hunk, &mut disown_budget);
@@ -299,6 +324,8 @@ impl FileView {
             let mut lines = Vec::new();
             let mut owners = Vec::new();
             let mut edited = Vec::new();
+            let mut written = Vec::new();
+            let mut person = Vec::new();
             let mut cursor = position;
             for line in &hunk.lines {
                 match line {
@@ -306,21 +333,25 @@ impl FileView {
                         lines.push(self.lines[cursor].clone());
                         owners.push(self.owners[cursor]);
                         edited.push(self.edited[cursor].clone());
+                        written.push(false);
+                        person.push(by_person[cursor]);
                         cursor += 1;
                     }
                     HunkLine::Removed(_) => cursor += 1,
                     HunkLine::Added(text) => {
                         let text = strip_cr(text);
-                        let (owner, was_edited) = match removed.iter().position(|(old, _, _)| *old == text) {
+                        let (owner, was_edited, new) = match removed.iter().position(|(old, _, _)| *old == text) {
                             Some(i) => {
                                 let (_, owner, was_edited) = removed.remove(i);
-                                (owner, was_edited)
+                                (owner, was_edited, false)
                             }
-                            None => (Some(author), None),
+                            None => (Some(author), None, true),
                         };
                         lines.push(text.to_string());
                         owners.push(owner);
                         edited.push(was_edited);
+                        written.push(new);
+                        person.push(false);
                     }
                 }
             }
@@ -328,9 +359,14 @@ impl FileView {
             self.lines.splice(position..position + old.len(), lines);
             self.owners.splice(position..position + old.len(), owners);
             self.edited.splice(position..position + old.len(), edited);
+            fresh.splice(position..position + old.len(), written);
+            by_person.splice(position..position + old.len(), person);
             drift = position as isize + inserted as isize - (stated + old.len() as isize);
             floor = position + inserted;
             outcome.applied_hunks += 1;
+        }
+        if fresh.iter().any(|f| *f) {
+            self.settle_coin_tosses(&fresh, author, &by_person);
         }
         outcome
     }
@@ -466,6 +502,59 @@ impl FileView {
         }
     }
 
+    /// A hunk whose old lines are mostly in the view near where it says, with
+    /// lines a person inserted, removed or changed in between (its context shows
+    /// the file as the agent saw it): the view's region there is resynced to the
+    /// hunk's old lines as `before` would resync it (the mixed rule for changed
+    /// agent lines, none for the person's), and the hunk is placed at its start,
+    /// returned with which of the region's lines the person wrote.
+    /// `None`, changing nothing, when fewer than half the old lines (or only
+    /// punctuation) are found in order near `expected`, or the hunk is too big to look.
+    fn resync_region(&mut self, floor: usize, expected: usize, old: &[&str]) -> Option<(usize, Vec<bool>)> {
+        if old.is_empty() || old.len() > REGION_RESYNC_MAX_LINES {
+            return None;
+        }
+        let slack = old.len() + 16;
+        let low = expected.saturating_sub(slack).max(floor).min(self.lines.len());
+        let high = (expected + old.len() + slack).min(self.lines.len());
+        let wanted: Vec<String> = old.iter().map(|l| l.to_string()).collect();
+        let steps = align(&self.lines[low..high], &wanted);
+        let mut equal = 0;
+        // At least one equal line that is more than punctuation: `}` alone places nothing.
+        let mut substantive = false;
+        let (mut start, mut end) = (None, 0);
+        for step in &steps {
+            let (window_at, window_len, hunk_len) = match *step {
+                Step::Equal { old, new, len } => {
+                    equal += len;
+                    substantive |= wanted[new..new + len].iter().any(|l| l.chars().any(char::is_alphanumeric));
+                    (old, len, len)
+                }
+                Step::Change { old, old_len, new_len, .. } => (old, old_len, new_len),
+            };
+            if hunk_len > 0 {
+                start.get_or_insert(low + window_at);
+                end = low + window_at + window_len;
+            }
+        }
+        let start = start?;
+        if 2 * equal < old.len() || !substantive {
+            return None;
+        }
+        let mut region = FileView {
+            lines: self.lines[start..end].to_vec(),
+            owners: self.owners[start..end].to_vec(),
+            authors: std::mem::take(&mut self.authors),
+            edited: self.edited[start..end].to_vec(),
+        };
+        let by_person = region.resync(wanted);
+        self.authors = std::mem::take(&mut region.authors);
+        self.lines.splice(start..end, region.lines);
+        self.owners.splice(start..end, region.owners);
+        self.edited.splice(start..end, region.edited);
+        Some((start, by_person))
+    }
+
     fn matches_at(&self, position: usize, old: &[&str]) -> bool {
         position + old.len() <= self.lines.len()
             && self.lines[position..position + old.len()].iter().zip(old).all(|(a, b)| a == b)
@@ -499,6 +588,10 @@ impl FileView {
 /// ([`FileView::unique_match_after`]); ≈ 45 ms. Past it the remaining moved hunks
 /// are skipped. A count, not a clock, like [`DISOWN_COMPARISON_BUDGET`].
 const PLACEMENT_COMPARISON_BUDGET: usize = 10_000_000;
+
+/// Hunks with more old lines than this are not looked for line by line among a
+/// person's changes ([`FileView::resync_region`]): they are skipped as unplaceable.
+const REGION_RESYNC_MAX_LINES: usize = 2_000;
 
 /// Lines one patch may compare looking for where a hunk stands with a person's
 /// tweaks ([`FileView::tweaked_match`]): similarity is computed only for the
@@ -715,11 +808,27 @@ mod tests {
     fn an_unplaceable_hunk_disowns_the_lines_it_rewrote() {
         let mut view = FileView::default();
         view.apply(&author("s0"), EditContent::Full { before: None, after: "x\nold line\ny\n" });
-        // s1 rewrote "old line", but a person changed the context meanwhile: the hunk does not place.
-        let hunks = crate::unidiff::parse("@@ -1,3 +1,3 @@\n gone\n-old line\n+old line, rewritten\n y\n").unwrap();
+        // s1 rewrote "old line", but a person changed most of the context meanwhile: the hunk does not place.
+        let hunks =
+            crate::unidiff::parse("@@ -1,4 +1,4 @@\n gone\n went\n-old line\n+old line, rewritten\n left\n").unwrap();
         let outcome = view.apply(&author("s1"), EditContent::Patch(&hunks));
         assert_eq!(outcome.skipped_hunks, 1);
         assert_eq!(owners(&view), [Some("s0"), None, Some("s0")]);
+    }
+
+    #[test]
+    fn a_hunk_whose_context_a_person_changed_is_placed_after_resyncing_its_region() {
+        let mut view = FileView::default();
+        view.apply(&author("s0"), EditContent::Full { before: None, after: "fn a() {\n    one();\n    two();\n}\n" });
+        // A person inserted a line and tweaked one; s1's patch shows the file as it saw it.
+        let hunks = crate::unidiff::parse(
+            "@@ -1,5 +1,6 @@\n fn a() {\n     // a person's note\n     one(); // sure\n     two();\n+    three();\n }\n",
+        )
+        .unwrap();
+        assert_eq!(view.apply(&author("s1"), EditContent::Patch(&hunks)).applied_hunks, 1);
+        assert_eq!(view.lines[1..5], ["    // a person's note", "    one(); // sure", "    two();", "    three();"]);
+        assert_eq!(owners(&view), [Some("s0"), None, Some("s0"), Some("s0"), Some("s1"), Some("s0")]);
+        assert_eq!(view.agent_text(2), Some("    one();"));
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn run(args: BlameArgs) -> Result<ExitCode, CommandError> {
         let session_width = lines.iter().filter_map(|l| l.session.as_ref()).map(String::len).max().unwrap_or(1);
         let tool_width = lines.iter().filter_map(|l| l.tool.as_ref()).map(String::len).max().unwrap_or(1);
         for line in &lines {
-            let class = line.class.as_deref().unwrap_or("no-record");
+            let class = line.class.map_or("no-record", |c| c.name());
             out.push_str(&format!(
                 "{} {class:<9} {:<tool_width$} {:<model_width$} {:<session_width$} {:>width$}) {}\n",
                 &line.commit[..8],

@@ -6,7 +6,7 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::provenance::RecordCache;
+use crate::record::RecordCache;
 use crate::stats::{GroupBy, collect};
 
 /// How `sce stats` groups lines.

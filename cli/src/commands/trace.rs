@@ -10,7 +10,7 @@ use crate::exit::ExitCode;
 use crate::git::{Repo, read_note};
 use crate::pending;
 use crate::postcommit::attribute_commit;
-use crate::record::{METADATA_KEY, TraceRecord};
+use crate::record::TraceRecord;
 use crate::store::{Store, StorePaths};
 
 /// Agent Trace records.
@@ -99,51 +99,39 @@ fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
 /// A short human summary of a record.
 fn summary(record: &TraceRecord, sha: &str) -> String {
     use std::fmt::Write;
-    let meta = record.metadata.as_ref().and_then(|m| m.get(METADATA_KEY));
-    let lines = meta.and_then(|m| m.get("lines"));
-    let count = |k: &str| lines.and_then(|l| l.get(k)).and_then(|v| v.as_u64()).unwrap_or(0);
+    let counts = record.line_counts();
     let mut out = String::new();
     let _ = writeln!(out, "commit {sha}");
-    let (ai, mixed, unknown) = (count("ai"), count("mixed"), count("unknown"));
-    let total = ai + mixed + unknown;
-    let pct = |n: u64| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };
+    let (ai, mixed, unknown, total) = (counts.ai, counts.mixed, counts.unknown, counts.added());
+    let pct = |n: usize| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };
     let _ = writeln!(
         out,
         "lines added: {total}  ai {ai} ({:.0}%)  mixed {mixed} ({:.0}%)  unknown {unknown} ({:.0}%)  removed {}",
         pct(ai),
         pct(mixed),
         pct(unknown),
-        count("removed")
+        counts.removed
     );
-    if let Some(sessions) = meta.and_then(|m| m.get("sessions")).and_then(|s| s.as_array()) {
-        for s in sessions {
-            let field = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_string();
-            let _ = writeln!(
-                out,
-                "session {}  model {}  tool {}  lines {}",
-                field("id"),
-                field("model"),
-                field("tool"),
-                s.get("lines").and_then(|v| v.as_u64()).unwrap_or(0)
-            );
-        }
+    for s in record.sessions() {
+        let _ = writeln!(
+            out,
+            "session {}  model {}  tool {}  lines {}",
+            s.id,
+            s.model.as_deref().unwrap_or("-"),
+            s.tool.as_deref().unwrap_or("-"),
+            s.lines
+        );
     }
     for file in &record.files {
         let mut parts = Vec::new();
-        for conversation in &file.conversations {
-            for range in &conversation.ranges {
-                let kind = range
-                    .contributor
-                    .as_ref()
-                    .or(conversation.contributor.as_ref())
-                    .map_or("unknown", |c| c.kind.as_str());
-                let span = if range.start_line == range.end_line {
-                    range.start_line.to_string()
-                } else {
-                    format!("{}-{}", range.start_line, range.end_line)
-                };
-                parts.push((range.start_line, format!("{span} {kind}")));
-            }
+        for entry in record.file_ranges(file) {
+            let range = entry.range;
+            let span = if range.start_line == range.end_line {
+                range.start_line.to_string()
+            } else {
+                format!("{}-{}", range.start_line, range.end_line)
+            };
+            parts.push((range.start_line, format!("{span} {}", entry.class)));
         }
         parts.sort();
         let ranges: Vec<String> = parts.into_iter().map(|(_, p)| p).collect();

@@ -1,12 +1,21 @@
-//! Agent Trace records: the types of the open spec (v0.1.0), building one per
-//! commit from line classes, content hashes, and schema validation.
+//! Agent Trace records: the types of the open spec (v0.1.0), sce's typed
+//! metadata, building one per commit from line classes, reading them back (the
+//! class and credit of a line or range, per commit through [`RecordCache`]),
+//! content hashes, and schema validation.
 
 mod build;
+mod cache;
+mod metadata;
+mod read;
 mod schema;
 
 use serde::{Deserialize, Serialize};
 
-pub use build::{Attributed, AttributedFile, CommitContext, LineCounts, SessionSummary, build_record};
+pub use crate::class::Class;
+pub use build::{AttributedFile, CommitContext, build_record};
+pub use cache::RecordCache;
+pub use metadata::{GitContext, LineCounts, Metadata, SceMetadata, SessionSummary};
+pub use read::{Credit, RangeEntry};
 pub use schema::{RecordInvalid, validate};
 
 /// The spec version sce writes.
@@ -32,9 +41,9 @@ pub struct TraceRecord {
     pub tool: Option<Tool>,
     /// Files with attributed ranges.
     pub files: Vec<TraceFile>,
-    /// sce's own data under [`METADATA_KEY`].
+    /// sce's own data under [`METADATA_KEY`], and other vendors' as they are.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub metadata: Option<Metadata>,
 }
 
 /// `vcs`.
@@ -84,12 +93,46 @@ pub struct Conversation {
 /// `contributor`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contributor {
-    /// ai | mixed | unknown (human is never claimed: sce cannot know).
+    /// Who wrote the lines.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ContributorKind,
     /// `provider/model`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
+}
+
+/// `contributor.type`: the values the schema allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContributorKind {
+    /// A person; the spec allows it, sce never writes it (it cannot know).
+    Human,
+    /// An agent's lines as written.
+    Ai,
+    /// An agent's lines a person edited.
+    Mixed,
+    /// No agent evidence.
+    Unknown,
+}
+
+impl ContributorKind {
+    /// The contributor kind that states `class` in a record.
+    pub fn of<A>(class: &Class<A>) -> ContributorKind {
+        match class {
+            Class::Ai(_) => ContributorKind::Ai,
+            Class::Mixed(_) => ContributorKind::Mixed,
+            Class::Unknown => ContributorKind::Unknown,
+        }
+    }
+
+    /// The line class a contributor kind means; `human` reads as unknown (no agent credit).
+    pub fn class(self) -> Class<()> {
+        match self {
+            ContributorKind::Ai => Class::Ai(()),
+            ContributorKind::Mixed => Class::Mixed(()),
+            ContributorKind::Human | ContributorKind::Unknown => Class::Unknown,
+        }
+    }
 }
 
 /// `ranges[]`: 1-based, inclusive, in committed-file coordinates.
