@@ -8,7 +8,7 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::provenance::blame_file;
+use crate::report::blame::blame_file;
 
 /// Show, per line of a file, whether an agent wrote it (ai / mixed / unknown), with which
 /// model, in which session, and the commit that introduced it (git blame semantics).

@@ -8,7 +8,7 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::health::{Check, Repair, Status, run_checks};
+use crate::install::health::{Check, Repair, Status, run_checks};
 use crate::install::{self, MANAGED_HOOKS};
 use crate::store::Store;
 
@@ -131,7 +131,7 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
                 Err(e) => format!("could not replace the damaged database: {e}"),
             }
         }
-        Repair::DrainSpool => match open().and_then(|store| crate::intake::drain_into(&store, None)) {
+        Repair::DrainSpool => match open().and_then(|store| crate::pipeline::intake::drain_into(&store, None)) {
             Ok(n) => format!("stored {n} spooled batch(es)"),
             Err(e) => format!("could not drain the spool: {e}"),
         },
@@ -144,7 +144,7 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
             let mut failed = Vec::new();
             for sha in shas {
                 let outcome = gix::ObjectId::from_hex(sha.as_bytes()).map_err(|e| e.to_string()).and_then(|id| {
-                    crate::postcommit::attribute_commit(
+                    crate::pipeline::commit::attribute_commit(
                         repo,
                         &store,
                         &config,
@@ -159,7 +159,7 @@ fn apply(repo: &Repo, sce_bin: &std::path::Path, repair: &Repair) -> String {
                     Err(e) => failed.push(format!("{sha}: {e}")),
                 }
             }
-            let _ = crate::pending::clear(&paths, &done);
+            let _ = crate::store::pending::clear(&paths, &done);
             if failed.is_empty() {
                 format!("backfilled {} record(s)", done.len())
             } else {

@@ -5,7 +5,7 @@ use clap::Args;
 use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::gc::{GcOutcome, collect};
+use crate::store::retention::{GcOutcome, collect};
 use crate::git::Repo;
 
 /// Remove what attribution no longer needs from sce's database, and reclaim the space.

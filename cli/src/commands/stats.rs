@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::record::RecordCache;
-use crate::stats::{GroupBy, collect};
+use crate::report::stats::{GroupBy, collect};
 
 /// How `sce stats` groups lines.
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,8 +8,8 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::{Repo, read_note};
-use crate::pending;
-use crate::postcommit::attribute_commit;
+use crate::store::pending;
+use crate::pipeline::commit::attribute_commit;
 use crate::record::TraceRecord;
 use crate::store::{Store, StorePaths};
 
@@ -143,7 +143,7 @@ fn summary(record: &TraceRecord, sha: &str) -> String {
 fn backfill(args: BackfillArgs) -> Result<ExitCode, CommandError> {
     let (repo, config, paths) = open(args.repo.as_deref())?;
     let store = Store::open_configured(&paths, &config)?;
-    crate::intake::drain_into(&store, None)?;
+    crate::pipeline::intake::drain_into(&store, None)?;
     let mut targets: Vec<gix::ObjectId> = Vec::new();
     if args.revs.is_empty() {
         let marked = pending::list(&paths)

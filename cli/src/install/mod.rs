@@ -6,6 +6,7 @@ mod codex;
 mod cursor;
 mod detect;
 mod gemini;
+pub mod health;
 mod hooks;
 mod json_file;
 mod pi;

@@ -10,7 +10,7 @@ use crate::agents::{Capture, Context, SessionFiles};
 use crate::capture::{Envelope, RawEnvelope};
 use crate::config::Config;
 use crate::git::Repo;
-use crate::intake;
+use crate::pipeline::intake;
 
 /// Finds the repository at `cwd` (else the current directory); if sce is set up
 /// there, lets `handle` turn the event into a capture and stores it for `tool`.

@@ -10,7 +10,7 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::intake;
+use crate::pipeline::intake;
 
 /// Store one batch envelope of agent events read from stdin.
 ///

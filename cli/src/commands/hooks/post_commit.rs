@@ -3,12 +3,12 @@
 use clap::Args;
 
 use crate::commands::{CommandError, start_dir};
-use crate::commit_sources::CommitSources;
+use crate::pipeline::commit_sources::CommitSources;
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::pending;
-use crate::postcommit::attribute_commit;
+use crate::store::pending;
+use crate::pipeline::commit::attribute_commit;
 use crate::store::Store;
 
 /// Attribute HEAD's added lines to agent sessions and write its Agent Trace record.
@@ -37,7 +37,7 @@ fn attribute_head() -> Result<(), String> {
     }
     let head = repo.resolve_commit("HEAD").map_err(|e| e.to_string())?;
     // Always taken, so that a note never outlives the commit it was made for.
-    let noted = crate::commit_sources::take(&repo, repo.first_parent(head));
+    let noted = crate::pipeline::commit_sources::take(&repo, repo.first_parent(head));
     let config = Config::load_for_hook(repo.location.config_scope());
     crate::logging::apply(&config.logging);
     if !config.hooks.enabled.post_commit {
@@ -52,7 +52,7 @@ fn attribute_head() -> Result<(), String> {
     }
     let outcome = Store::open_configured(&paths, &config).map_err(|e| e.to_string()).and_then(|store| {
         // Events spooled while the DB was unavailable belong before this commit's attribution.
-        if let Err(e) = crate::intake::drain_into(&store, None) {
+        if let Err(e) = crate::pipeline::intake::drain_into(&store, None) {
             tracing::warn!("could not drain the spool: {e}");
         }
         let now = time::OffsetDateTime::now_utc();
@@ -61,7 +61,7 @@ fn attribute_head() -> Result<(), String> {
         // Upkeep, after the record is safe: a bounded gc pass, then an empty WAL
         // for the agent hooks that follow. Neither failing concerns the commit.
         let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-        if let Err(e) = crate::gc::after_commit(&store, &config, now_ms) {
+        if let Err(e) = crate::store::retention::after_commit(&store, &config, now_ms) {
             tracing::debug!("automatic gc skipped: {e}");
         }
         if let Err(e) = store.checkpoint() {
@@ -88,11 +88,11 @@ fn carry_sources(repo: &Repo, head: gix::ObjectId, noted: &CommitSources) -> Opt
         return None;
     }
     let message = repo.commit_message(head).unwrap_or_default();
-    let mut sources = crate::carry::sources_named_in_message(repo, &message);
+    let mut sources = crate::pipeline::carry::sources_named_in_message(repo, &message);
     if let Some(reverted) = noted.reverts.as_deref().and_then(|r| repo.resolve_commit(r).ok()) {
         let changes = repo.commit_changes(head, u64::MAX).map(|c| c.files).unwrap_or_default();
         let paths: Vec<&str> = changes.iter().map(|f| f.path.as_str()).collect();
-        sources.extend(crate::commit_sources::revert_sources(repo, reverted, &paths));
+        sources.extend(crate::pipeline::commit_sources::revert_sources(repo, reverted, &paths));
     }
     for source in noted.source_ids(repo) {
         if !sources.contains(&source) {

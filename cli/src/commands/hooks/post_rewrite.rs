@@ -8,7 +8,7 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::postcommit::attribute_commit;
+use crate::pipeline::commit::attribute_commit;
 use crate::store::Store;
 
 /// Give commits rewritten by `git commit --amend` or `git rebase` their own Agent Trace
@@ -59,7 +59,7 @@ fn carry() -> Result<(), String> {
     let pairs = parse_pairs(&repo, &input);
     let store = Store::open_configured(&paths, &config).map_err(|e| {
         for (new, _) in &pairs {
-            let _ = crate::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
+            let _ = crate::store::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
         }
         format!("{e}; run `sce trace backfill` to record the rewritten commits")
     })?;
@@ -67,7 +67,7 @@ fn carry() -> Result<(), String> {
     for (new, olds) in &pairs {
         let now = time::OffsetDateTime::now_utc();
         if let Err(e) = attribute_commit(&repo, &store, &config, *new, Some(olds), now) {
-            let _ = crate::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
+            let _ = crate::store::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
             failed.push(format!("{new}: {e}"));
         }
     }

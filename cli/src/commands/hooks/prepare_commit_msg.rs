@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::commands::{CommandError, start_dir};
-use crate::commit_sources;
+use crate::pipeline::commit_sources;
 use crate::exit::ExitCode;
 use crate::git::Repo;
 

@@ -378,7 +378,7 @@ fn missing_records(repo: &Repo, paths: &StorePaths, config: &Config, store: Opti
             }
         }
     }
-    for pending in crate::pending::list(paths).unwrap_or_default() {
+    for pending in crate::store::pending::list(paths).unwrap_or_default() {
         if !missing.contains(&pending.sha)
             && read_note(
                 repo,

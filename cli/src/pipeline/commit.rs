@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::attribution::{Author, EditContent, FileView, classify_added_lines, split_lines};
-use crate::carry::{CarrySources, sources_named_in_message};
+use crate::pipeline::carry::{CarrySources, sources_named_in_message};
 use crate::config::Config;
 use crate::git::{ChangedFile, FileChange, GitError, NoteError, Repo, write_note};
 use crate::record::{

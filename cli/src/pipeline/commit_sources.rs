@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::carry::sources_named_in_message;
+use crate::pipeline::carry::sources_named_in_message;
 use crate::git::Repo;
 
 /// How many commits a `cherry-pick -n`'s message is compared with when looking for the picked commit.

@@ -1,9 +1,11 @@
 //! `sce demo`.
 
+pub mod script;
+
 use clap::Args;
 
 use crate::commands::CommandError;
-use crate::demo::run_demo;
+use crate::commands::demo::script::run_demo;
 use crate::exit::ExitCode;
 
 /// See sce work without any agent installed: a throwaway repository, a short agent

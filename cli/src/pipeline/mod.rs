@@ -1,0 +1,8 @@
+//! The steps sce's hooks run, in order: an agent's events stored ([`intake`]);
+//! at a commit, what it is made from noted ([`commit_sources`]), its added lines
+//! attributed and recorded ([`commit`]), classes carried through rewrites ([`carry`]).
+
+pub mod carry;
+pub mod commit;
+pub mod commit_sources;
+pub mod intake;
