@@ -449,11 +449,13 @@ fn an_unplaced_patch_never_leaves_its_rewrites_to_the_earlier_session() {
     a.write("f.rs", "fn main() {\n    let total = compute(a, b);\n}\n");
     // A person changes A's line (sce does not see it); B rewrites the person's line
     // and reports only a patch, which names text sce's view does not have.
-    // (The patch names a comment line the file no longer has, so it places nowhere.)
+    // (Its context names lines the file no longer has, so it places nowhere.)
     let b = Agent::new(&repo, "ses_B", MODEL_B);
     repo.write("f.rs", "fn main() {\n    let total = compute(a, b, c).unwrap_or(0);\n}\n");
-    b.report(json!({"file_path": "f.rs", "tool": "edit", "patch": "@@ -1,4 +1,4 @@\n fn main() {\n     // sum\n\
-        -    let total = compute(a, b, c);\n+    let total = compute(a, b, c).unwrap_or(0);\n }\n"}));
+    b.report(
+        json!({"file_path": "f.rs", "tool": "edit", "patch": "@@ -1,4 +1,4 @@\n fn start() -> u8 {\n     // sum\n\
+        -    let total = compute(a, b, c);\n+    let total = compute(a, b, c).unwrap_or(0);\n };\n"}),
+    );
     // Large: A wrote 1,000 lines; B's unplaceable hunk removes 1,000 unrelated lines
     // (a million pairs, four times the cap).
     let owned: String = (0..1000).map(|i| format!("let value_{i:04} = compute(alpha, beta);\n")).collect();

@@ -13,7 +13,8 @@
 //! is allowed and only counted.
 //!
 //! Blank lines (equal on both sides, so no marker tells them apart) are judged
-//! by count: no session may be credited with more blank lines than it wrote.
+//! by count: agents may not be credited with more blank lines than they wrote
+//! (which session's a blank line is, is counted, not judged).
 //! Which of two equal blank lines is whose is a coin toss that sce must resolve
 //! to unknown, never to an agent.
 //!
@@ -172,6 +173,7 @@ static UNDER_CREDITED: AtomicU64 = AtomicU64::new(0);
 static KIND_DOWNGRADED: AtomicU64 = AtomicU64::new(0);
 static SKIPPED_HUNKS: AtomicU64 = AtomicU64::new(0);
 static RECALL_CHECKED: AtomicU64 = AtomicU64::new(0);
+static BLANKS_SWAPPED: AtomicU64 = AtomicU64::new(0);
 
 fn author(session: u8) -> Author {
     Author {
@@ -384,12 +386,16 @@ impl World {
                 blanks_credited[credited(*a) as usize] += 1;
             }
         }
+        // Between sessions a blank line's author is unknowable (a session that deletes
+        // another's blank line and adds one of its own leaves the same text, which the
+        // minimal diff keeps): only blank lines credited beyond what agents wrote are wrong.
+        let (credited_blanks, written_blanks) = (blanks_credited.iter().sum::<usize>(), blanks_written.iter().sum::<usize>());
+        if credited_blanks > written_blanks {
+            errors.push(format!("  {credited_blanks} blank lines credited to agents, which wrote {written_blanks}"));
+        }
         for s in 0..SESSIONS as usize {
             if blanks_credited[s] > blanks_written[s] {
-                errors.push(format!(
-                    "  s{s} credited with {} blank lines, wrote {}",
-                    blanks_credited[s], blanks_written[s]
-                ));
+                BLANKS_SWAPPED.fetch_add((blanks_credited[s] - blanks_written[s]) as u64, Relaxed);
             }
         }
         for (i, (line, class)) in self.lines.iter().zip(&classes).enumerate() {
@@ -498,13 +504,14 @@ fuzz_target!(|scenario: Scenario| {
     let runs = RUNS.fetch_add(1, Relaxed) + 1;
     if runs.is_power_of_two() && runs >= 1 << 14 {
         eprintln!(
-            "attribution oracle after {runs} runs: {} agent-owned lines checked, {} credited correctly, {} under-credited (unknown), {} ai shown as mixed, {} hunks skipped, {} lines held to full recall",
+            "attribution oracle after {runs} runs: {} agent-owned lines checked, {} credited correctly, {} under-credited (unknown), {} ai shown as mixed, {} hunks skipped, {} lines held to full recall, {} blank lines credited to another session",
             CHECKED_AGENT_LINES.load(Relaxed),
             CREDITED.load(Relaxed),
             UNDER_CREDITED.load(Relaxed),
             KIND_DOWNGRADED.load(Relaxed),
             SKIPPED_HUNKS.load(Relaxed),
             RECALL_CHECKED.load(Relaxed),
+            BLANKS_SWAPPED.load(Relaxed),
         );
     }
 });

@@ -8,9 +8,9 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::{Repo, read_note};
-use crate::store::pending;
 use crate::pipeline::commit::attribute_commit;
 use crate::record::TraceRecord;
+use crate::store::pending;
 use crate::store::{Store, StorePaths};
 
 /// Agent Trace records.

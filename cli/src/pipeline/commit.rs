@@ -7,9 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::attribution::{Author, EditContent, FileView, classify_added_lines, split_lines};
-use crate::pipeline::carry::{CarrySources, sources_named_in_message};
 use crate::config::Config;
-use crate::git::{ChangedFile, FileChange, GitError, NoteError, Repo, write_note};
+use crate::git::{ChangedFile, CommitChanges, FileChange, GitError, NoteError, Repo, write_note};
+use crate::pipeline::carry::{CarrySources, sources_named_in_message};
 use crate::record::{
     AttributedFile, Class, CommitContext, RecordCache, RecordInvalid, TraceRecord, build_record, validate,
 };
@@ -35,9 +35,9 @@ pub enum PostCommitError {
     /// The note could not be written (the record is in the DB).
     #[error("the record is stored but the git note was not written: {0}")]
     Note(#[from] NoteError),
-    /// A stored view could not be read back.
+    /// A stored view could not be read back (or written).
     #[error("a stored file view is unreadable: {0}; run `sce doctor`")]
-    BadView(String),
+    BadView(#[source] serde_json::Error),
 }
 
 /// The result of attributing one commit.
@@ -68,64 +68,10 @@ pub fn attribute_commit(
 ) -> Result<Attribution, PostCommitError> {
     let changes = repo.commit_changes(commit, config.attribution.max_file_bytes)?;
     let worktree = repo.location.worktree.clone();
-
-    // Which of the paths this commit touches have any evidence: a view (one lookup
-    // each) or edits not yet folded into one (the short unfolded list). The cost
-    // follows the commit and the pending edits, not the history.
-    let touched: Vec<String> = changes
-        .files
-        .iter()
-        .flat_map(|f| std::iter::once(&f.path).chain(f.renamed_from.as_ref()))
-        .chain(changes.other.iter().filter_map(|c| match c {
-            FileChange::Deleted { path, .. } => Some(path),
-            _ => None,
-        }))
-        .cloned()
-        .collect();
-    let state_paths: BTreeSet<String> = store.paths_with_view(&worktree, &touched)?.into_iter().collect();
-    let new_edit_paths: BTreeMap<String, i64> = store.paths_with_new_edits(&worktree)?.into_iter().collect();
-    let has_evidence = |p: &str| state_paths.contains(p) || new_edit_paths.contains_key(p);
-
-    let mut wanted: BTreeSet<String> = BTreeSet::new();
-    for file in &changes.files {
-        for path in std::iter::once(&file.path).chain(file.renamed_from.as_ref()) {
-            if has_evidence(path) {
-                wanted.insert(path.clone());
-            }
-        }
-    }
-    let deleted: Vec<&String> = changes
-        .other
-        .iter()
-        .filter_map(|c| match c {
-            FileChange::Deleted { path, .. } if has_evidence(path) => Some(path),
-            _ => None,
-        })
-        .collect();
-    wanted.extend(deleted.iter().map(|p| (*p).clone()));
-
-    let mut views = load_views(repo, store, &worktree, &changes.parent, &wanted)?;
+    let evidence = Evidence::find(store, &worktree, &changes)?;
+    let mut views = load_views(repo, store, &worktree, &changes.parent, &evidence.wanted)?;
     let mut write = CommitWrite::default();
-
-    // Paths git saw renamed carry their view to the new name.
-    for file in &changes.files {
-        if let Some(from) = &file.renamed_from
-            && !views.contains_key(&file.path)
-            && let Some(mut moved) = views.remove(from)
-        {
-            moved.changed = true;
-            views.insert(file.path.clone(), moved);
-            write.removed_states.push(from.clone());
-        }
-    }
-    // A new file with no evidence may be an agent's file a person moved (git mv) before committing.
-    let orphans: Vec<&ChangedFile> =
-        changes.files.iter().filter(|f| f.is_new && f.renamed_from.is_none() && !views.contains_key(&f.path)).collect();
-    if !orphans.is_empty() {
-        adopt_moved_views(repo, store, &worktree, &changes, &orphans, &new_edit_paths, &mut views, &mut write)?;
-    }
-
-    let mut authors = AuthorTable::default();
+    follow_moves(repo, store, &worktree, &changes, &evidence, &mut views, &mut write)?;
     let carry = {
         let mut cache = RecordCache::new(repo, &config.agent_trace.notes_ref);
         let olds = match carry_from {
@@ -134,60 +80,23 @@ pub fn attribute_commit(
         };
         CarrySources::load(&mut cache, &olds)
     };
-    let mut attributed = Vec::with_capacity(changes.files.len());
-    let mut skipped_hunks = 0;
-    for file in &changes.files {
-        let lines = split_lines(&String::from_utf8_lossy(&file.content));
-        let view = views.get(&file.path).map(|v| &v.view);
-        let mut classes: Vec<Option<Class<usize>>> = classify_added_lines(view, &lines)
-            .into_iter()
-            .zip(&file.added)
-            .map(|(class, added)| added.then(|| authors.attributed(view, class)))
-            .collect();
-        if !carry.is_empty() {
-            let carried = carry.carried(repo, &file.path, file.renamed_from.as_deref(), &lines, &file.added);
-            for (class, carried) in classes.iter_mut().zip(carried) {
-                if let Some(carried) = carried {
-                    *class = Some(authors.carried(carried));
-                }
-            }
-        }
-        attributed.push(AttributedFile { path: file.path.clone(), lines, classes });
-    }
-
-    for path in deleted {
-        if let Some(mut gone) = views.remove(path) {
-            // The file is gone: forget what agents wrote there, keep the edit cursor.
-            gone.view = FileView::default();
-            gone.changed = true;
-            views.insert(path.clone(), gone);
-        }
-    }
-    for (path, working) in views {
-        skipped_hunks += working.skipped_hunks;
-        if working.changed {
-            let state = serde_json::to_string(&working.view).map_err(|e| PostCommitError::BadView(e.to_string()))?;
-            write.states.push(FileStateRow { path, state, last_seq: working.last_seq });
-        }
-    }
-
-    let removed = changes.files.iter().map(|f| f.removed).sum::<usize>()
-        + changes
-            .other
-            .iter()
-            .map(|c| if let FileChange::Deleted { removed, .. } = c { *removed } else { 0 })
-            .sum::<usize>();
-    let binary_files_skipped = changes.other.iter().filter(|c| matches!(c, FileChange::Binary { .. })).count();
-    let large_files_skipped = changes.other.iter().filter(|c| matches!(c, FileChange::Large { .. })).count();
+    let mut authors = AuthorTable::default();
+    let attributed = classify_files(repo, &changes, &views, &carry, &mut authors);
+    let skipped_hunks = settle_views(views, &evidence.deleted, &mut write)?;
     let context = CommitContext {
         sha: commit.to_string(),
         branch: repo.branch(),
         remote_url: repo.remote_url(),
         authors: authors.into_authors(),
         url_template: config.agent_trace.conversation_url_template.clone(),
-        removed,
-        binary_files_skipped,
-        large_files_skipped,
+        removed: changes.files.iter().map(|f| f.removed).sum::<usize>()
+            + changes
+                .other
+                .iter()
+                .map(|c| if let FileChange::Deleted { removed, .. } = c { *removed } else { 0 })
+                .sum::<usize>(),
+        binary_files_skipped: changes.other.iter().filter(|c| matches!(c, FileChange::Binary { .. })).count(),
+        large_files_skipped: changes.other.iter().filter(|c| matches!(c, FileChange::Large { .. })).count(),
         skipped_hunks,
         carried_from: carry.commits(),
         now,
@@ -201,6 +110,136 @@ pub fn attribute_commit(
     write_note(repo, &config.agent_trace.notes_ref, commit, text.as_bytes())?;
     tracing::debug!(commit = %commit, files = attributed.len(), "attributed the commit and wrote its record");
     Ok(Attribution { record })
+}
+
+/// Which of the paths a commit touches have any evidence: a view (one lookup
+/// each) or edits not yet folded into one (the short unfolded list). The cost
+/// follows the commit and the pending edits, not the history.
+struct Evidence {
+    /// Paths (and their rename sources) whose views the commit needs.
+    wanted: BTreeSet<String>,
+    /// Deleted paths with a view to forget.
+    deleted: Vec<String>,
+    /// Paths with edits no commit has folded yet, with their newest seq.
+    unfolded: BTreeMap<String, i64>,
+}
+
+impl Evidence {
+    fn find(store: &Store, worktree: &str, changes: &CommitChanges) -> Result<Evidence, PostCommitError> {
+        let deleted_paths = changes.other.iter().filter_map(|c| match c {
+            FileChange::Deleted { path, .. } => Some(path),
+            _ => None,
+        });
+        let touched: Vec<String> = changes
+            .files
+            .iter()
+            .flat_map(|f| std::iter::once(&f.path).chain(f.renamed_from.as_ref()))
+            .chain(deleted_paths.clone())
+            .cloned()
+            .collect();
+        let with_view: BTreeSet<String> = store.paths_with_view(worktree, &touched)?.into_iter().collect();
+        let unfolded: BTreeMap<String, i64> = store.paths_with_new_edits(worktree)?.into_iter().collect();
+        let has_evidence = |p: &str| with_view.contains(p) || unfolded.contains_key(p);
+        let mut wanted: BTreeSet<String> = changes
+            .files
+            .iter()
+            .flat_map(|f| std::iter::once(&f.path).chain(f.renamed_from.as_ref()))
+            .filter(|p| has_evidence(p))
+            .cloned()
+            .collect();
+        let deleted: Vec<String> = deleted_paths.filter(|p| has_evidence(p)).cloned().collect();
+        wanted.extend(deleted.iter().cloned());
+        Ok(Evidence { wanted, deleted, unfolded })
+    }
+}
+
+/// Views follow files that moved: paths git saw renamed carry their view to the
+/// new name, and a new file with no evidence may be an agent's file a person
+/// moved (`git mv`) before committing.
+fn follow_moves(
+    repo: &Repo,
+    store: &Store,
+    worktree: &str,
+    changes: &CommitChanges,
+    evidence: &Evidence,
+    views: &mut BTreeMap<String, WorkingView>,
+    write: &mut CommitWrite,
+) -> Result<(), PostCommitError> {
+    for file in &changes.files {
+        if let Some(from) = &file.renamed_from
+            && !views.contains_key(&file.path)
+            && let Some(mut moved) = views.remove(from)
+        {
+            moved.changed = true;
+            views.insert(file.path.clone(), moved);
+            write.removed_states.push(from.clone());
+        }
+    }
+    let orphans: Vec<&ChangedFile> =
+        changes.files.iter().filter(|f| f.is_new && f.renamed_from.is_none() && !views.contains_key(&f.path)).collect();
+    if !orphans.is_empty() {
+        adopt_moved_views(repo, store, worktree, changes, &orphans, &evidence.unfolded, views, write)?;
+    }
+    Ok(())
+}
+
+/// Each changed file's added lines classified against its view, then replaced by
+/// the class an old commit's record gives them where the commit carries one.
+fn classify_files(
+    repo: &Repo,
+    changes: &CommitChanges,
+    views: &BTreeMap<String, WorkingView>,
+    carry: &CarrySources,
+    authors: &mut AuthorTable,
+) -> Vec<AttributedFile> {
+    changes
+        .files
+        .iter()
+        .map(|file| {
+            let lines = split_lines(&String::from_utf8_lossy(&file.content));
+            let view = views.get(&file.path).map(|v| &v.view);
+            let mut classes: Vec<Option<Class<usize>>> = classify_added_lines(view, &lines)
+                .into_iter()
+                .zip(&file.added)
+                .map(|(class, added)| added.then(|| authors.attributed(view, class)))
+                .collect();
+            if !carry.is_empty() {
+                let carried = carry.carried(repo, &file.path, file.renamed_from.as_deref(), &lines, &file.added);
+                for (class, carried) in classes.iter_mut().zip(carried) {
+                    if let Some(carried) = carried {
+                        *class = Some(authors.carried(carried));
+                    }
+                }
+            }
+            AttributedFile { path: file.path.clone(), lines, classes }
+        })
+        .collect()
+}
+
+/// The views to store after the commit: a deleted file's is emptied (what agents
+/// wrote there is forgotten, the edit cursor kept), every changed one serialized.
+/// Returns the agent hunks that could not be placed.
+fn settle_views(
+    mut views: BTreeMap<String, WorkingView>,
+    deleted: &[String],
+    write: &mut CommitWrite,
+) -> Result<usize, PostCommitError> {
+    for path in deleted {
+        if let Some(mut gone) = views.remove(path) {
+            gone.view = FileView::default();
+            gone.changed = true;
+            views.insert(path.clone(), gone);
+        }
+    }
+    let mut skipped_hunks = 0;
+    for (path, working) in views {
+        skipped_hunks += working.skipped_hunks;
+        if working.changed {
+            let state = serde_json::to_string(&working.view).map_err(PostCommitError::BadView)?;
+            write.states.push(FileStateRow { path, state, last_seq: working.last_seq });
+        }
+    }
+    Ok(skipped_hunks)
 }
 
 fn now_ms(now: time::OffsetDateTime) -> i64 {
@@ -224,8 +263,7 @@ fn load_views(
         let unloaded: Vec<String> = wanted.iter().filter(|p| !looked_up.contains(*p)).cloned().collect();
         looked_up.extend(unloaded.iter().cloned());
         for row in store.file_states(worktree, &unloaded)? {
-            let view: FileView =
-                serde_json::from_str(&row.state).map_err(|e| PostCommitError::BadView(e.to_string()))?;
+            let view: FileView = serde_json::from_str(&row.state).map_err(PostCommitError::BadView)?;
             views.insert(row.path, WorkingView { view, last_seq: row.last_seq, changed: false, skipped_hunks: 0 });
         }
         let cursors: Vec<(String, i64)> =
@@ -298,7 +336,7 @@ fn adopt_moved_views(
     repo: &Repo,
     store: &Store,
     worktree: &str,
-    changes: &crate::git::CommitChanges,
+    changes: &CommitChanges,
     orphans: &[&ChangedFile],
     new_edit_paths: &BTreeMap<String, i64>,
     views: &mut BTreeMap<String, WorkingView>,

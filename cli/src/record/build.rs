@@ -64,106 +64,17 @@ fn timestamp(now: time::OffsetDateTime) -> String {
 /// their own contributor) and one for lines without agent evidence; ranges are
 /// maximal runs of consecutive added lines with the same class and session.
 pub fn build_record(files: &[AttributedFile], context: &CommitContext) -> TraceRecord {
-    let mut counts = LineCounts { removed: context.removed, ..LineCounts::default() };
-    let mut credited = vec![0usize; context.authors.len()];
-    let mut trace_files = Vec::new();
-    for file in files {
-        let runs = runs_of(&file.classes);
-        if runs.is_empty() {
-            continue;
-        }
-        let mut sessions: Vec<usize> = Vec::new();
-        let mut unknown_ranges = Vec::new();
-        let mut session_ranges: Vec<Vec<Range>> = Vec::new();
-        for (start, end, class) in runs {
-            let lines = &file.lines[start..=end];
-            let len = end - start + 1;
-            let mut range = Range {
-                start_line: start as u64 + 1,
-                end_line: end as u64 + 1,
-                content_hash: Some(content_hash(lines)),
-                contributor: None,
-            };
-            let author = match class {
-                Class::Unknown => {
-                    counts.unknown += len;
-                    unknown_ranges.push(range);
-                    continue;
-                }
-                Class::Ai(a) => {
-                    counts.ai += len;
-                    a
-                }
-                Class::Mixed(a) => {
-                    counts.mixed += len;
-                    range.contributor = Some(Contributor {
-                        kind: ContributorKind::Mixed,
-                        model_id: context.authors[a].model_id.clone(),
-                    });
-                    a
-                }
-            };
-            credited[author] += len;
-            let slot = match sessions.iter().position(|s| *s == author) {
-                Some(slot) => slot,
-                None => {
-                    sessions.push(author);
-                    session_ranges.push(Vec::new());
-                    sessions.len() - 1
-                }
-            };
-            session_ranges[slot].push(range);
-        }
-        let mut conversations: Vec<Conversation> = sessions
-            .iter()
-            .zip(session_ranges)
-            .map(|(author, ranges)| {
-                let author = &context.authors[*author];
-                Conversation {
-                    url: Some(context.url_template.replace("{session_id}", &author.session_id)),
-                    contributor: Some(Contributor { kind: ContributorKind::Ai, model_id: author.model_id.clone() }),
-                    ranges,
-                    related: None,
-                }
-            })
-            .collect();
-        if !unknown_ranges.is_empty() {
-            conversations.push(Conversation {
-                url: None,
-                contributor: Some(Contributor { kind: ContributorKind::Unknown, model_id: None }),
-                ranges: unknown_ranges,
-                related: None,
-            });
-        }
-        trace_files.push(TraceFile { path: file.path.clone(), conversations });
-    }
-
-    let sessions: Vec<SessionSummary> = context
-        .authors
-        .iter()
-        .zip(&credited)
-        .filter(|(_, lines)| **lines > 0)
-        .map(|(a, lines)| SessionSummary {
-            id: a.session_id.clone(),
-            tool: a.tool_name.clone(),
-            tool_version: a.tool_version.clone(),
-            model: a.model_id.clone(),
-            lines: *lines,
-        })
-        .collect();
-    let mut tools: Vec<(&Option<String>, &Option<String>)> =
-        sessions.iter().map(|s| (&s.tool, &s.tool_version)).collect();
-    tools.dedup();
-    let tool = match tools.as_slice() {
-        [(Some(name), version)] => {
-            Some(Tool { name: name.clone(), version: (*version).clone().unwrap_or_else(|| "unknown".into()) })
-        }
-        _ => None,
+    let mut tally = Tally {
+        counts: LineCounts { removed: context.removed, ..LineCounts::default() },
+        credited: vec![0; context.authors.len()],
     };
+    let trace_files: Vec<TraceFile> = files.iter().filter_map(|file| trace_file(file, context, &mut tally)).collect();
+    let sessions = session_summaries(&context.authors, &tally.credited);
+    let tool = single_tool(&sessions);
     let sce = SceMetadata {
         sce_version: env!("CARGO_PKG_VERSION").into(),
         agent_activity: !sessions.is_empty(),
-        lines: counts,
+        lines: tally.counts,
         sessions,
         git: GitContext { branch: context.branch.clone(), remote_url: context.remote_url.clone() },
         binary_files_skipped: context.binary_files_skipped,
@@ -179,6 +90,113 @@ pub fn build_record(files: &[AttributedFile], context: &CommitContext) -> TraceR
         tool,
         files: trace_files,
         metadata: Some(Metadata { sce: Some(sce), other: serde_json::Map::new() }),
+    }
+}
+
+/// Lines counted while the files are built: per class, and per session credited.
+struct Tally {
+    counts: LineCounts,
+    /// Per index into [`CommitContext::authors`]: the lines credited to it.
+    credited: Vec<usize>,
+}
+
+/// One file's entry: its added lines as ranges, one conversation per session and
+/// one for unknown lines; `None` when the commit adds no line to it.
+fn trace_file(file: &AttributedFile, context: &CommitContext, tally: &mut Tally) -> Option<TraceFile> {
+    let runs = runs_of(&file.classes);
+    if runs.is_empty() {
+        return None;
+    }
+    let mut sessions: Vec<usize> = Vec::new();
+    let mut unknown_ranges = Vec::new();
+    let mut session_ranges: Vec<Vec<Range>> = Vec::new();
+    for (start, end, class) in runs {
+        let lines = &file.lines[start..=end];
+        let len = end - start + 1;
+        let mut range = Range {
+            start_line: start as u64 + 1,
+            end_line: end as u64 + 1,
+            content_hash: Some(content_hash(lines)),
+            contributor: None,
+        };
+        let author = match class {
+            Class::Unknown => {
+                tally.counts.unknown += len;
+                unknown_ranges.push(range);
+                continue;
+            }
+            Class::Ai(a) => {
+                tally.counts.ai += len;
+                a
+            }
+            Class::Mixed(a) => {
+                tally.counts.mixed += len;
+                range.contributor =
+                    Some(Contributor { kind: ContributorKind::Mixed, model_id: context.authors[a].model_id.clone() });
+                a
+            }
+        };
+        tally.credited[author] += len;
+        let slot = match sessions.iter().position(|s| *s == author) {
+            Some(slot) => slot,
+            None => {
+                sessions.push(author);
+                session_ranges.push(Vec::new());
+                sessions.len() - 1
+            }
+        };
+        session_ranges[slot].push(range);
+    }
+    let mut conversations: Vec<Conversation> = sessions
+        .iter()
+        .zip(session_ranges)
+        .map(|(author, ranges)| {
+            let author = &context.authors[*author];
+            Conversation {
+                url: Some(context.url_template.replace("{session_id}", &author.session_id)),
+                contributor: Some(Contributor { kind: ContributorKind::Ai, model_id: author.model_id.clone() }),
+                ranges,
+                related: None,
+            }
+        })
+        .collect();
+    if !unknown_ranges.is_empty() {
+        conversations.push(Conversation {
+            url: None,
+            contributor: Some(Contributor { kind: ContributorKind::Unknown, model_id: None }),
+            ranges: unknown_ranges,
+            related: None,
+        });
+    }
+    Some(TraceFile { path: file.path.clone(), conversations })
+}
+
+/// The sessions credited with at least one line, in first-seen order.
+fn session_summaries(authors: &[Author], credited: &[usize]) -> Vec<SessionSummary> {
+    authors
+        .iter()
+        .zip(credited)
+        .filter(|(_, lines)| **lines > 0)
+        .map(|(a, lines)| SessionSummary {
+            id: a.session_id.clone(),
+            tool: a.tool_name.clone(),
+            tool_version: a.tool_version.clone(),
+            model: a.model_id.clone(),
+            lines: *lines,
+        })
+        .collect()
+}
+
+/// The record's `tool`: the one agent tool every credited session used, else none.
+fn single_tool(sessions: &[SessionSummary]) -> Option<Tool> {
+    let mut tools: Vec<(&Option<String>, &Option<String>)> =
+        sessions.iter().map(|s| (&s.tool, &s.tool_version)).collect();
+    tools.dedup();
+    match tools.as_slice() {
+        [(Some(name), version)] => {
+            Some(Tool { name: name.clone(), version: (*version).clone().unwrap_or_else(|| "unknown".into()) })
+        }
+        _ => None,
     }
 }
 
