@@ -2,7 +2,7 @@
 
 use super::align::{Source, Step, added_mask, align, slides};
 use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
-use super::view::FileView;
+use super::view::{FileView, RemovedLines, is_substantive};
 use crate::class::Class;
 
 /// The class of `committed` where the view has `author`'s line whose agent text is `agent`.
@@ -30,6 +30,7 @@ pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Ve
         return classes;
     };
     let steps = align(&view.lines, committed);
+    let mut consumed = vec![false; view.lines.len()];
     for step in &steps {
         match *step {
             Step::Equal { old, new, len } => {
@@ -46,7 +47,24 @@ pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Ve
                         && let (Some(author), Some(agent)) = (view.owners[old + i], view.agent_text(old + i))
                     {
                         classes[new + j] = judged(author, agent, &committed[new + j]);
+                        consumed[old + i] = true;
                     }
+                }
+            }
+        }
+    }
+    // An agent's line (with more than punctuation) a person moved elsewhere is still the agent's.
+    let mut moved = RemovedLines::of(&view.lines, &steps, |i| {
+        !consumed[i] && view.owners[i].is_some() && is_substantive(&view.lines[i])
+    });
+    for step in &steps {
+        if let Step::Change { new, new_len, .. } = *step {
+            for j in new..new + new_len {
+                if classes[j] == Class::Unknown
+                    && let Some(i) = moved.take(&committed[j])
+                    && let (Some(author), Some(agent)) = (view.owners[i], view.agent_text(i))
+                {
+                    classes[j] = judged(author, agent, &committed[j]);
                 }
             }
         }

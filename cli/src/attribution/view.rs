@@ -145,6 +145,25 @@ impl FileView {
     /// loses its owner too. Returns, per new line, whether the person wrote it.
     fn resync(&mut self, now: Vec<String>) -> Vec<bool> {
         let steps = align(&self.lines, &now);
+        // Pass 1: within each changed block, the mixed rule pairs new lines with agent lines.
+        let mut pairs: Vec<Option<(usize, f64)>> = vec![None; now.len()];
+        let mut consumed = vec![false; self.lines.len()];
+        for step in &steps {
+            if let Step::Change { old, old_len, new, new_len } = *step {
+                let found = pair_lines(old_len, |i| self.agent_text(old + i), &now[new..new + new_len]);
+                for (j, pair) in found.into_iter().enumerate() {
+                    if let Some((i, score)) = pair {
+                        pairs[new + j] = Some((old + i, score));
+                        consumed[old + i] = true;
+                    }
+                }
+            }
+        }
+        // Pass 2: an unpaired new line with the text of an agent line the change
+        // removed elsewhere was moved, not written: it keeps that line's owner.
+        let mut moved = RemovedLines::of(&self.lines, &steps, |i| {
+            !consumed[i] && self.owners[i].is_some() && is_substantive(&self.lines[i])
+        });
         let mut owners = Vec::with_capacity(now.len());
         let mut edited = Vec::with_capacity(now.len());
         let mut by_person = Vec::with_capacity(now.len());
@@ -155,25 +174,22 @@ impl FileView {
                     edited.extend_from_slice(&self.edited[old..old + len]);
                     by_person.extend(std::iter::repeat_n(false, len));
                 }
-                Step::Change { old, old_len, new, new_len } => {
-                    let pairs = pair_lines(old_len, |i| self.agent_text(old + i), &now[new..new + new_len]);
-                    for (j, pair) in pairs.into_iter().enumerate() {
-                        match pair {
-                            Some((i, score)) => {
-                                owners.push(self.owners[old + i]);
-                                let agent = self.agent_text(old + i).map(str::to_string);
-                                edited.push(if score >= 1.0 && agent.as_deref() == Some(now[new + j].as_str()) {
-                                    None
-                                } else {
-                                    agent
-                                });
-                                by_person.push(false);
-                            }
-                            None => {
-                                owners.push(None);
-                                edited.push(None);
-                                by_person.push(true);
-                            }
+                Step::Change { new, new_len, .. } => {
+                    for j in new..new + new_len {
+                        if let Some((i, score)) = pairs[j] {
+                            owners.push(self.owners[i]);
+                            let agent = self.agent_text(i).map(str::to_string);
+                            let exact = score >= 1.0 && agent.as_deref() == Some(now[j].as_str());
+                            edited.push(if exact { None } else { agent });
+                            by_person.push(false);
+                        } else if let Some(i) = moved.take(&now[j]) {
+                            owners.push(self.owners[i]);
+                            edited.push(self.edited[i].clone());
+                            by_person.push(false);
+                        } else {
+                            owners.push(None);
+                            edited.push(None);
+                            by_person.push(true);
                         }
                     }
                 }
@@ -212,6 +228,7 @@ impl FileView {
     /// wrote: neither of the two is anyone's.
     fn write(&mut self, after: Vec<String>, author: u32, by_person: &[bool]) {
         let steps = align(&self.lines, &after);
+        let mut moved = RemovedLines::of(&self.lines, &steps, |_| true);
         let mut owners = Vec::with_capacity(after.len());
         let mut edited = Vec::with_capacity(after.len());
         let mut person = Vec::with_capacity(after.len());
@@ -222,10 +239,22 @@ impl FileView {
                     edited.extend_from_slice(&self.edited[old..old + len]);
                     person.extend_from_slice(&by_person[old..old + len]);
                 }
-                Step::Change { new_len, .. } => {
-                    owners.extend(std::iter::repeat_n(Some(author), new_len));
-                    edited.extend(std::iter::repeat_n(None, new_len));
-                    person.extend(std::iter::repeat_n(false, new_len));
+                Step::Change { new, new_len, .. } => {
+                    for line in &after[new..new + new_len] {
+                        // A line the edit removed elsewhere and put back was moved, not written.
+                        match moved.take(line) {
+                            Some(i) => {
+                                owners.push(self.owners[i]);
+                                edited.push(self.edited[i].clone());
+                                person.push(by_person[i]);
+                            }
+                            None => {
+                                owners.push(Some(author));
+                                edited.push(None);
+                                person.push(false);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -584,6 +613,39 @@ impl FileView {
     }
 }
 
+/// The lines an alignment removes, by text, so that a line put back elsewhere
+/// (moved, or reordered by a diff that had two equally short choices) keeps the
+/// author it had instead of being credited to whoever moved it.
+pub(super) struct RemovedLines<'a> {
+    by_text: HashMap<&'a str, std::collections::VecDeque<usize>>,
+}
+
+impl<'a> RemovedLines<'a> {
+    /// The removed lines of `old` that `eligible` accepts, in order.
+    pub(super) fn of(old: &'a [String], steps: &[Step], eligible: impl Fn(usize) -> bool) -> RemovedLines<'a> {
+        let mut by_text: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+        for step in steps {
+            if let Step::Change { old: at, old_len, .. } = *step {
+                for i in (at..at + old_len).filter(|i| eligible(*i)) {
+                    by_text.entry(old[i].as_str()).or_default().push_back(i);
+                }
+            }
+        }
+        RemovedLines { by_text }
+    }
+
+    /// The first unused removed line with `text`, if any.
+    pub(super) fn take(&mut self, text: &str) -> Option<usize> {
+        self.by_text.get_mut(text)?.pop_front()
+    }
+}
+
+/// A line with more than punctuation and white space: its text says something
+/// about where it came from (a `}` or a blank line does not).
+pub(super) fn is_substantive(line: &str) -> bool {
+    line.chars().any(char::is_alphanumeric)
+}
+
 /// Line comparisons one patch may spend looking for hunks that moved
 /// ([`FileView::unique_match_after`]); ≈ 45 ms. Past it the remaining moved hunks
 /// are skipped. A count, not a clock, like [`DISOWN_COMPARISON_BUDGET`].
@@ -737,6 +799,20 @@ mod tests {
         assert_eq!(view.lines[2..], ["let a = compute(x, y);", "let b = 20;", "let c = 3;"]);
         assert_eq!(owners(&view), [None, None, Some("s1"), Some("s1"), Some("s1")]);
         assert_eq!(view.agent_text(2), Some("let a = compute(x);"));
+    }
+
+    /// Found by `fuzz/` (attribution target, blank lines): two equally short
+    /// diffs, one keeping a person's line and one keeping a blank line; the line
+    /// put back after the agent's blank lines is still the person's.
+    #[test]
+    fn a_line_the_diff_moves_keeps_its_author() {
+        let mut view = FileView::unowned("h0\nh1\nh2\nh3\nh4\n");
+        let before = "h0\nh1\nh2\n\nh3\nh4\n";
+        let after = "H0\nh1\n\n\n\nh2\nx4\nx5\nx6\nx7\nx2\nx3\nh4\n";
+        view.apply(&author("s0"), EditContent::Full { before: Some(before), after });
+        let h2 = view.lines.iter().position(|l| l == "h2").unwrap();
+        assert_eq!(view.owner(h2), None, "{:?}", owners(&view));
+        assert_eq!(owners(&view)[0], Some("s0"));
     }
 
     #[test]
