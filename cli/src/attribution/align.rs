@@ -135,6 +135,24 @@ impl Slide {
     }
 }
 
+/// Maximal runs of two or more consecutive blank lines. Within one, which lines
+/// an alignment keeps and which it adds is arbitrary: any choice is as short.
+pub fn blank_runs(lines: &[String]) -> Vec<std::ops::Range<usize>> {
+    let mut runs = Vec::new();
+    let mut p = 0;
+    while p < lines.len() {
+        let start = p;
+        while p < lines.len() && lines[p].trim().is_empty() {
+            p += 1;
+        }
+        if p - start >= 2 {
+            runs.push(start..p);
+        }
+        p = p.max(start + 1);
+    }
+    runs
+}
+
 /// The blocks of added lines in `new` (per `added`) that could slide over kept
 /// lines without changing the content on either side.
 pub fn slides(new: &[String], added: &[bool]) -> Vec<Slide> {

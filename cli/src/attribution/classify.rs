@@ -1,6 +1,6 @@
 //! Aligning committed content with the agents' view and classifying each line.
 
-use super::align::{Source, Step, added_mask, align, slides};
+use super::align::{Source, Step, added_mask, align, blank_runs, slides};
 use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
 use super::view::{FileView, RemovedLines, is_substantive};
 use crate::class::Class;
@@ -70,6 +70,13 @@ pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Ve
         }
     }
     drop_ambiguous_credit(committed, &steps, &mut classes);
+    // In a run of blank lines a person added to, which are the agent's is a coin toss.
+    let added = added_mask(&steps, committed.len());
+    for run in blank_runs(committed) {
+        if run.clone().any(|p| added[p] && classes[p] == Class::Unknown) {
+            classes[run].fill(Class::Unknown);
+        }
+    }
     drop_unanchored_trivial_runs(committed, &mut classes);
     classes
 }

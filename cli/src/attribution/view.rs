@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::align::{Source, Step, added_mask, align, slides};
+use super::align::{Source, Step, added_mask, align, blank_runs, slides};
 use super::lines::split_lines;
 use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
 use crate::unidiff::{Hunk, HunkLine};
@@ -215,6 +215,15 @@ impl FileView {
                 }
             }
         }
+        // In a run of blank lines the person added to, which are the agent's is a coin toss.
+        for run in blank_runs(&now) {
+            if run.clone().any(|p| by_person[p]) {
+                for p in run {
+                    owners[p] = None;
+                    edited[p] = None;
+                }
+            }
+        }
         self.lines = now;
         self.owners = owners;
         self.edited = edited;
@@ -283,6 +292,14 @@ impl FileView {
                         coin_tosses.extend([low + k, p]);
                     }
                 }
+            }
+        }
+        // In a run of blank lines, which ones the edit added is arbitrary.
+        for run in blank_runs(&self.lines) {
+            let others =
+                run.clone().any(|p| !added[p] && (by_person[p] || self.owners[p].is_some_and(|o| o != author)));
+            if others && run.clone().any(|p| added[p]) {
+                coin_tosses.extend(run.filter(|p| added[*p] || self.owners[*p].is_some_and(|o| o != author)));
             }
         }
         for p in coin_tosses {
