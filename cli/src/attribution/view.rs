@@ -322,6 +322,16 @@ impl FileView {
         // Hunks go in order, so every mark lies before `floor`.
         let mut fresh = vec![false; self.lines.len()];
         let mut by_person = vec![false; self.lines.len()];
+        // Texts the patch removes anywhere: one it adds back in another hunk was
+        // moved (or the diff chose to delete and re-add it), not written.
+        let mut removed_anywhere: HashMap<&str, usize> = HashMap::new();
+        for hunk in hunks {
+            for line in &hunk.lines {
+                if let HunkLine::Removed(text) = line {
+                    *removed_anywhere.entry(strip_cr(text)).or_default() += 1;
+                }
+            }
+        }
         for hunk in hunks {
             let old: Vec<&str> = hunk.old_lines().map(strip_cr).collect();
             // `-N,len` names the first old line (1-based); a pure insertion's N is
@@ -386,10 +396,21 @@ impl FileView {
                     HunkLine::Removed(_) => cursor += 1,
                     HunkLine::Added(text) => {
                         let text = strip_cr(text);
+                        let elsewhere = removed_anywhere.get_mut(text).filter(|n| **n > 0);
                         let (owner, was_edited, new) = match removed.iter().position(|(old, _, _)| *old == text) {
                             Some(i) => {
                                 let (_, owner, was_edited) = removed.remove(i);
+                                if let Some(n) = elsewhere {
+                                    *n -= 1;
+                                }
                                 (owner, was_edited, false)
+                            }
+                            // Moved from another hunk: whose it was is not known here.
+                            None if elsewhere.is_some() => {
+                                if let Some(n) = elsewhere {
+                                    *n -= 1;
+                                }
+                                (None, None, false)
                             }
                             None => (Some(author), None, true),
                         };
@@ -830,6 +851,19 @@ mod tests {
         let h2 = view.lines.iter().position(|l| l == "h2").unwrap();
         assert_eq!(view.owner(h2), None, "{:?}", owners(&view));
         assert_eq!(owners(&view)[0], Some("s0"));
+    }
+
+    /// Found by `fuzz/` (attribution target, blank lines): a diff that deletes a
+    /// line in one hunk and adds it back in the next credited the mover with it.
+    #[test]
+    fn a_line_a_patch_moves_between_hunks_is_not_the_mover_s() {
+        let mut view = FileView::default();
+        view.apply(&author("s0"), EditContent::Full { before: None, after: "\nA0\n\nA3\n\nA4\n" });
+        let hunks =
+            crate::unidiff::parse("@@ -1,3 +1,2 @@\n \n-A0\n \n@@ -3,3 +2,5 @@\n \n-A3\n+A0\n+\n+\n \n").unwrap();
+        assert_eq!(view.apply(&author("s2"), EditContent::Patch(&hunks)).applied_hunks, 2);
+        let a0 = view.lines.iter().position(|l| l == "A0").unwrap();
+        assert_ne!(view.owner(a0).map(|a| a.session_id.as_str()), Some("s2"), "{:?}", owners(&view));
     }
 
     #[test]
