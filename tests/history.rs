@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Agent, TestRepo};
+use common::{Agent, TestRepo, run_sce};
 use serde_json::Value;
 
 const MODEL_A: &str = "anthropic/claude-sonnet-4-5";
@@ -201,4 +201,77 @@ fn a_commit_recorded_differently_on_both_sides_keeps_the_newer_record() {
     assert!(text.contains("kept the newer (remote)"), "{text}");
     assert_eq!(a.record(&shared)["id"], newer);
     assert!(remote_notes(bare.path()).contains(&shared));
+}
+
+#[test]
+fn blame_colors_only_on_request_and_never_json() {
+    let repo = TestRepo::with_hook();
+    repo.write("seed.txt", "seed\n");
+    repo.commit_all("seed");
+    let a = Agent::new(&repo, "ses_A", MODEL_A);
+    a.write("a.txt", "1\n2\n");
+    repo.commit_all("a");
+    let plain = repo.sce(&["blame", "a.txt"], "");
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(!plain.stdout.contains(&0x1b), "piped output is plain: {:?}", String::from_utf8_lossy(&plain.stdout));
+    let colored = repo.sce(&["blame", "--color", "always", "a.txt"], "");
+    let text = String::from_utf8_lossy(&colored.stdout);
+    assert!(text.contains("\u{1b}["), "{text:?}");
+    let stripped = regex::Regex::new("\u{1b}\\[[0-9;]*m").unwrap().replace_all(&text, "");
+    assert_eq!(stripped, String::from_utf8_lossy(&plain.stdout), "color changes nothing but escapes");
+    // CLICOLOR_FORCE colors a pipe; NO_COLOR wins over it.
+    let forced = run_sce(&repo.root, &["blame", "a.txt"], "", &[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.stdout.contains(&0x1b));
+    let no_color = run_sce(&repo.root, &["blame", "a.txt"], "", &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert_eq!(no_color.stdout, plain.stdout);
+    for args in [&["blame", "--color", "always", "--json", "a.txt"][..], &["stats", "--color", "always", "--json"]] {
+        let out = repo.sce(args, "");
+        assert!(out.status.success());
+        assert!(!out.stdout.contains(&0x1b), "{args:?}: {:?}", String::from_utf8_lossy(&out.stdout));
+    }
+    // Paging needs a terminal: piped output never goes through the pager.
+    let paged = repo.root.join("../paged");
+    let pager = format!("cat > '{}'", paged.display());
+    let out = run_sce(&repo.root, &["blame", "a.txt"], "", &[("GIT_PAGER", &pager)]);
+    assert_eq!(out.stdout, plain.stdout);
+    assert!(!paged.exists());
+}
+
+#[test]
+fn the_repo_flag_works_from_outside_the_repository() {
+    let repo = TestRepo::with_hook();
+    repo.write("seed.txt", "seed\n");
+    repo.commit_all("seed");
+    let a = Agent::new(&repo, "ses_A", MODEL_A);
+    a.write("a.txt", "1\n2\n");
+    repo.commit_all("a");
+    let outside = tempfile::tempdir().unwrap();
+    let root = repo.root.to_str().unwrap();
+    let here = repo.sce(&["blame", "a.txt"], "");
+    // Without -R, outside a repository: exit 6.
+    assert_eq!(run_sce(outside.path(), &["blame", "a.txt"], "", &[]).status.code(), Some(6));
+    for args in [&["-R", root, "blame", "a.txt"][..], &["blame", "--repo", root, "a.txt"]] {
+        let out = run_sce(outside.path(), args, "", &[]);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, here.stdout, "{args:?}");
+    }
+    let stats_here = repo.sce(&["stats", "--json"], "");
+    let out = run_sce(outside.path(), &["-R", root, "stats", "--json"], "", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, stats_here.stdout);
+    // notes: push to a bare remote from outside, then fetch it back, as JSON.
+    let remote = outside.path().join("remote.git");
+    let init = std::process::Command::new("git").args(["init", "-q", "--bare"]).arg(&remote).output().unwrap();
+    assert!(init.status.success());
+    repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let out = run_sce(outside.path(), &["-R", root, "notes", "push", "--json"], "", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pushed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(pushed["pushed"], true, "{pushed}");
+    assert_eq!(pushed["remote"], "origin", "{pushed}");
+    let out = run_sce(outside.path(), &["notes", "fetch", "-R", root, "--json"], "", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fetched: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(fetched["fetched"], true, "{fetched}");
+    assert_eq!(fetched["conflicts"], serde_json::json!([]), "{fetched}");
 }

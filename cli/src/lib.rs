@@ -17,6 +17,7 @@ pub mod exit;
 pub mod git;
 pub mod install;
 pub mod logging;
+pub mod output;
 pub mod pipeline;
 pub mod record;
 pub mod report;

@@ -5,15 +5,15 @@ use sce::commands::{self, Cli};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    sce::logging::init_from_command_line(cli.verbose);
-    if let Err(error) = sce::config::set_flag_overrides(&cli.config) {
+    sce::logging::init_from_command_line(cli.global.verbose);
+    if let Err(error) = sce::config::set_flag_overrides(&cli.global.config) {
         eprintln!("sce: {error}");
         return sce::exit::ExitCode::Usage.into();
     }
     match commands::run(cli) {
         Ok(code) => code.into(),
         Err(error) => {
-            eprintln!("sce: {}", error.message);
+            eprintln!("sce: {error}");
             error.code.into()
         }
     }

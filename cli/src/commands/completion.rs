@@ -3,7 +3,7 @@
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
-use super::{Cli, CommandError};
+use super::{Cli, CommandError, CommandHelper};
 use crate::exit::ExitCode;
 
 /// Print a completion script for your shell, e.g. `sce completion bash > ~/.local/share/bash-completion/completions/sce`.
@@ -14,7 +14,7 @@ pub struct CompletionArgs {
 }
 
 /// Writes the script to stdout.
-pub fn run(args: CompletionArgs) -> Result<ExitCode, CommandError> {
+pub fn run(_ctx: &CommandHelper, args: CompletionArgs) -> Result<ExitCode, CommandError> {
     let mut command = Cli::command();
     clap_complete::generate(args.shell, &mut command, "sce", &mut std::io::stdout());
     Ok(ExitCode::Ok)

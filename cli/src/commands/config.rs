@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 
-use crate::commands::{CommandError, start_dir};
+use crate::commands::{CommandError, CommandHelper};
 use crate::config::{self as cfg, Resolved, SCHEMA};
 use crate::exit::ExitCode;
-use crate::git::Repo;
 
 /// Configuration commands.
 #[derive(Debug, Subcommand)]
@@ -24,25 +23,26 @@ pub enum ConfigCommand {
 ///
 /// Layers, highest first: --config flags, SCE_* environment variables (e.g.
 /// SCE_AGENT_TRACE_NOTES_REF), the repository's .sce/config.{json,pkl}, the global
-/// $XDG_CONFIG_HOME/sce/config.{json,pkl}, defaults.
+/// $XDG_CONFIG_HOME/sce/config.{json,pkl}, defaults. Outside a repository (and without
+/// -R) only the global settings apply.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Print {"key": {"value": …, "source": …}} as JSON.
     #[arg(long)]
     pub json: bool,
-    /// The repository (default: the current directory; outside a repository only global settings apply).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
 }
 
 /// Check a configuration file (JSON or Pkl), or every layer that applies here; lists every problem.
+///
+/// With --json prints {"valid", "file", "problems": […]} ("file" is null for the layers)
+/// and exits as without it (5 when invalid).
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The file to check (default: every layer that applies in the current repository).
     pub file: Option<PathBuf>,
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
+    /// Print the verdict and every problem as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Print the JSON schema of sce's configuration (generated from config/pkl/SceConfig.pkl).
@@ -61,37 +61,24 @@ pub struct InitArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
 }
 
 /// Runs a config command.
-pub fn run(command: ConfigCommand) -> Result<ExitCode, CommandError> {
+pub fn run(ctx: &CommandHelper, command: ConfigCommand) -> Result<ExitCode, CommandError> {
     match command {
-        ConfigCommand::Show(args) => show(args),
-        ConfigCommand::Validate(args) => validate(args),
+        ConfigCommand::Show(args) => show(ctx, args),
+        ConfigCommand::Validate(args) => validate(ctx, args),
         ConfigCommand::Schema(_) => {
             print!("{SCHEMA}");
             Ok(ExitCode::Ok)
         }
-        ConfigCommand::Init(args) => init(args),
+        ConfigCommand::Init(args) => init(ctx, args),
     }
 }
 
-/// The repository here, if any (configuration works outside repositories too).
-fn repo_here(path: Option<&std::path::Path>) -> Result<Option<Repo>, CommandError> {
-    let start = start_dir(path)?;
-    match Repo::discover(&start) {
-        Ok(repo) => Ok(Some(repo)),
-        Err(e) if path.is_some() => Err(e.into()),
-        Err(_) => Ok(None),
-    }
-}
-
-fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
-    let repo = repo_here(args.repo.as_deref())?;
-    let resolved = Resolved::resolve(repo.as_ref().map(|r| r.location.config_scope()), false)?;
+fn show(ctx: &CommandHelper, args: ShowArgs) -> Result<ExitCode, CommandError> {
+    let repo = ctx.repo_if_any()?;
+    let resolved = Resolved::resolve(repo.map(|r| r.location.config_scope()), false)?;
     let entries = resolved.entries();
     if args.json {
         let mut out = serde_json::Map::new();
@@ -109,32 +96,51 @@ fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
     Ok(ExitCode::Ok)
 }
 
-fn validate(args: ValidateArgs) -> Result<ExitCode, CommandError> {
+fn validate(ctx: &CommandHelper, args: ValidateArgs) -> Result<ExitCode, CommandError> {
     let Some(file) = args.file else {
-        let repo = repo_here(args.repo.as_deref())?;
-        return match Resolved::resolve(repo.as_ref().map(|r| r.location.config_scope()), false) {
+        let repo = ctx.repo_if_any()?;
+        let resolved = Resolved::resolve(repo.map(|r| r.location.config_scope()), false);
+        if args.json {
+            let problems: Vec<String> = resolved.as_ref().err().map(ToString::to_string).into_iter().collect();
+            println!("{}", serde_json::json!({"valid": problems.is_empty(), "file": null, "problems": problems}));
+        }
+        return match resolved {
             Ok(_) => {
-                println!("configuration is valid");
+                if !args.json {
+                    println!("configuration is valid");
+                }
                 Ok(ExitCode::Ok)
             }
-            Err(e) => Err(CommandError::new(ExitCode::Config, e)),
+            Err(e) => Err(CommandError::from_error(ExitCode::Config, e)),
         };
     };
     let value = if file.extension().is_some_and(|e| e == "pkl") {
-        cfg::evaluate_pkl_file(&file).map_err(|e| CommandError::new(ExitCode::Config, e))?
+        cfg::evaluate_pkl_file(&file)?
     } else {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| CommandError::new(ExitCode::Config, format!("cannot read {}: {e}", file.display())))?;
-        serde_json::from_str(&text)
-            .map_err(|e| CommandError::new(ExitCode::Config, format!("{} is not valid JSON: {e}", file.display())))?
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            CommandError::with_source(ExitCode::Config, format!("cannot read {}: {e}", file.display()), e)
+        })?;
+        serde_json::from_str(&text).map_err(|e| {
+            CommandError::with_source(ExitCode::Config, format!("{} is not valid JSON: {e}", file.display()), e)
+        })?
     };
     let problems = cfg::problems_of(&value);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"valid": problems.is_empty(), "file": file.display().to_string(), "problems": problems})
+        );
+    }
     if problems.is_empty() {
-        println!("{} is valid", file.display());
+        if !args.json {
+            println!("{} is valid", file.display());
+        }
         return Ok(ExitCode::Ok);
     }
-    for problem in &problems {
-        println!("{}: {problem}", file.display());
+    if !args.json {
+        for problem in &problems {
+            println!("{}: {problem}", file.display());
+        }
     }
     Err(CommandError::new(
         ExitCode::Config,
@@ -142,13 +148,12 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, CommandError> {
     ))
 }
 
-fn init(args: InitArgs) -> Result<ExitCode, CommandError> {
+fn init(ctx: &CommandHelper, args: InitArgs) -> Result<ExitCode, CommandError> {
     let dir = if args.global {
         cfg::global_dir()
             .ok_or_else(|| CommandError::new(ExitCode::Config, "neither XDG_CONFIG_HOME nor HOME is set"))?
     } else {
-        let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
-        repo.location.root.join(".sce")
+        ctx.repo()?.location.root.join(".sce")
     };
     let path = dir.join(if args.json { "config.json" } else { "config.pkl" });
     if path.exists() && !args.force {
@@ -160,7 +165,7 @@ fn init(args: InitArgs) -> Result<ExitCode, CommandError> {
     let text = if args.json { cfg::starter_json() } else { cfg::starter_pkl() };
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&path, text))
-        .map_err(|e| CommandError::new(ExitCode::Config, format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| CommandError::with_source(ExitCode::Config, format!("cannot write {}: {e}", path.display()), e))?;
     println!("created {}", path.display());
     Ok(ExitCode::Ok)
 }

@@ -1,73 +1,78 @@
 //! `sce doctor`.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
-use crate::commands::{CommandError, start_dir};
+use crate::commands::{CommandError, CommandHelper};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::install::health::{Check, Repair, Status, run_checks};
 use crate::install::{self, MANAGED_HOOKS};
+use crate::output::{Painter, Tone};
 use crate::store::Store;
 
 /// Check that sce is ready in this repository, and repair what can be repaired.
 ///
 /// Checks the hooks, the OpenCode plugin, the pi extension, the database (opens, integrity), the
 /// configuration, the spool, and commits since setup that lack a record. Exits 8
-/// when something is not ready.
+/// when something is not ready. On a terminal the statuses are colored (--color).
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Repair what can be repaired safely: reinstall hooks and plugin, drain the spool, backfill records.
     #[arg(long)]
     pub fix: bool,
-    /// Print the checks as JSON.
+    /// Print the checks as JSON: {"ready", "checks": [{"name", "status", "detail", …}], "repairs"}.
     #[arg(long)]
     pub json: bool,
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
 }
 
 /// Runs the checks (and repairs).
-pub fn run(args: DoctorArgs) -> Result<ExitCode, CommandError> {
-    let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
-    let sce_bin = std::env::current_exe()
-        .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot find the sce binary's path: {e}")))?;
-    let mut checks = run_checks(&repo, &sce_bin);
+pub fn run(ctx: &CommandHelper, args: DoctorArgs) -> Result<ExitCode, CommandError> {
+    let repo = ctx.repo()?;
+    let sce_bin = std::env::current_exe().map_err(|e| {
+        CommandError::with_source(ExitCode::Internal, format!("cannot find the sce binary's path: {e}"), e)
+    })?;
+    let mut checks = run_checks(repo, &sce_bin);
     let mut repaired = Vec::new();
     if args.fix {
         for check in &checks {
             if let Some(repair) = &check.repair {
-                repaired.push(apply(&repo, &sce_bin, repair));
+                repaired.push(apply(repo, &sce_bin, repair));
             }
         }
-        checks = run_checks(&repo, &sce_bin);
+        checks = run_checks(repo, &sce_bin);
     }
     let ready = !checks.iter().any(|c| c.status == Status::Problem);
     if args.json {
         let out = serde_json::json!({"ready": ready, "checks": checks, "repairs": repaired});
         println!("{out}");
     } else {
+        let paint = ctx.ui(false).painter();
         for line in &repaired {
-            println!("fix      {line}");
+            println!("{}{line}", paint.paint(Tone::Info, "fix      "));
         }
         for check in &checks {
-            print_check(check);
+            print_check(check, paint);
         }
-        println!("{}", if ready { "sce is ready" } else { "sce is not ready: see the problems above" });
+        println!(
+            "{}",
+            if ready {
+                paint.paint(Tone::Good, "sce is ready")
+            } else {
+                paint.paint(Tone::Bad, "sce is not ready: see the problems above")
+            }
+        );
     }
     Ok(if ready { ExitCode::Ok } else { ExitCode::NotReady })
 }
 
-fn print_check(check: &Check) {
-    let status = match check.status {
-        Status::Ok => "ok",
-        Status::Info => "info",
-        Status::Problem => "PROBLEM",
+fn print_check(check: &Check, paint: Painter) {
+    let (status, tone) = match check.status {
+        Status::Ok => ("ok", Tone::Good),
+        Status::Info => ("info", Tone::Info),
+        Status::Problem => ("PROBLEM", Tone::Bad),
     };
-    println!("{status:<8} {:<9} {}", check.name, check.detail);
+    println!("{} {:<9} {}", paint.paint(tone, &format!("{status:<8}")), check.name, check.detail);
 }
 
 /// Applies one repair; returns a line saying what happened.

@@ -2,10 +2,8 @@
 
 use clap::Args;
 
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
-use crate::git::Repo;
 use crate::store::retention::{GcOutcome, collect};
 
 /// Remove what attribution no longer needs from sce's database, and reclaim the space.
@@ -22,17 +20,14 @@ pub struct GcArgs {
     /// Report what would be removed; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Print JSON.
+    /// Print JSON: {"dry_run", "removed", "before", "after", "compacted"}.
     #[arg(long)]
     pub json: bool,
 }
 
 /// Collects and reports.
-pub fn run(args: GcArgs) -> Result<ExitCode, CommandError> {
-    let repo = Repo::discover(&start_dir(None)?)?;
-    let config = Config::load(Some(repo.location.config_scope()))?;
-    crate::logging::apply(&config.logging);
-    let paths = repo.location.store_paths(&config);
+pub fn run(ctx: &CommandHelper, args: GcArgs) -> Result<ExitCode, CommandError> {
+    let (_, config, paths) = ctx.workspace()?;
     if !paths.db.exists() {
         return Err(CommandError::new(
             ExitCode::NotFound,
@@ -40,10 +35,10 @@ pub fn run(args: GcArgs) -> Result<ExitCode, CommandError> {
         ));
     }
     let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let outcome = collect(&paths, &config, now_ms, args.dry_run)?;
+    let outcome = collect(paths, config, now_ms, args.dry_run)?;
     if args.json {
         let json = serde_json::to_string_pretty(&outcome)
-            .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot print the report: {e}")))?;
+            .map_err(|e| CommandError::with_source(ExitCode::Internal, format!("cannot print the report: {e}"), e))?;
         println!("{json}");
     } else {
         print!("{}", describe(&outcome));

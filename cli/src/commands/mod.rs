@@ -1,9 +1,12 @@
 //! The command line: one file per subcommand. Each file holds the clap `Args`
-//! (whose doc comment is the help text) and a `run` that wires domain modules.
+//! (whose doc comment is the help text) and a `run` that wires domain modules,
+//! given the [`CommandHelper`] that opens the repository, configuration and
+//! store paths once.
 
 pub mod blame;
 pub mod completion;
 pub mod config;
+pub mod context;
 pub mod demo;
 pub mod doctor;
 pub mod gc;
@@ -13,9 +16,9 @@ pub mod setup;
 pub mod stats;
 pub mod trace;
 
-use std::path::{Path, PathBuf};
-
 use clap::{Parser, Subcommand};
+
+pub use context::{CommandHelper, ContextError, GlobalArgs};
 
 use crate::exit::ExitCode;
 
@@ -24,12 +27,9 @@ use crate::exit::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "sce", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
-    /// Log what sce does on stderr (-v debug, -vv trace). Quiet by default.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// Set a configuration key for this run, e.g. -c logging.level=debug (highest precedence; repeatable).
-    #[arg(short = 'c', long = "config", global = true, value_name = "KEY=VALUE")]
-    pub config: Vec<String>,
+    /// Flags every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,
@@ -61,63 +61,117 @@ pub enum Command {
     Completion(completion::CompletionArgs),
 }
 
-/// A failure a command reports: a message for stderr and an exit code.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
+/// A failure a command reports: an error for stderr (its sources kept) and an exit code.
+#[derive(Debug)]
 pub struct CommandError {
-    /// The one-line message, naming what was wrong and what to do.
-    pub message: String,
     /// The process exit code.
     pub code: ExitCode,
+    error: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+/// A message with the error it was made from.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct Message {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl CommandError {
-    /// An error with a given exit code.
+    /// An error with a given exit code and message.
     pub fn new(code: ExitCode, message: impl std::fmt::Display) -> CommandError {
-        CommandError { message: message.to_string(), code }
+        CommandError { code, error: Box::new(Message { message: message.to_string(), source: None }) }
+    }
+
+    /// An error with a message saying what failed, keeping the error it came from as its source.
+    pub fn with_source(
+        code: ExitCode,
+        message: impl std::fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> CommandError {
+        CommandError { code, error: Box::new(Message { message: message.to_string(), source: Some(Box::new(source)) }) }
+    }
+
+    /// `error` itself, with a given exit code.
+    pub fn from_error(code: ExitCode, error: impl std::error::Error + Send + Sync + 'static) -> CommandError {
+        CommandError { code, error: Box::new(error) }
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for CommandError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
     }
 }
 
 impl From<crate::git::GitError> for CommandError {
     fn from(e: crate::git::GitError) -> Self {
-        CommandError::new(ExitCode::Git, e)
+        CommandError::from_error(ExitCode::Git, e)
+    }
+}
+
+impl From<crate::git::SyncError> for CommandError {
+    fn from(e: crate::git::SyncError) -> Self {
+        CommandError::from_error(ExitCode::Git, e)
+    }
+}
+
+impl From<crate::git::NoteError> for CommandError {
+    fn from(e: crate::git::NoteError) -> Self {
+        CommandError::from_error(ExitCode::Git, e)
     }
 }
 
 impl From<crate::config::ConfigError> for CommandError {
     fn from(e: crate::config::ConfigError) -> Self {
-        CommandError::new(ExitCode::Config, e)
+        CommandError::from_error(ExitCode::Config, e)
     }
 }
 
 impl From<crate::store::StoreError> for CommandError {
     fn from(e: crate::store::StoreError) -> Self {
-        CommandError::new(ExitCode::StorageFailed, e)
+        CommandError::from_error(ExitCode::StorageFailed, e)
     }
 }
 
-/// Runs the parsed command.
+impl From<crate::install::InstallError> for CommandError {
+    fn from(e: crate::install::InstallError) -> Self {
+        CommandError::from_error(ExitCode::Internal, e)
+    }
+}
+
+impl From<ContextError> for CommandError {
+    fn from(e: ContextError) -> Self {
+        let code = match &e {
+            ContextError::Cwd(_) => ExitCode::Internal,
+            ContextError::Git(_) => ExitCode::Git,
+            ContextError::Config(_) => ExitCode::Config,
+        };
+        CommandError::from_error(code, e)
+    }
+}
+
+/// Runs the parsed command in its context.
 pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
+    let ctx = CommandHelper::new(&cli.global);
     match cli.command {
-        Command::Hooks(command) => hooks::run(command),
-        Command::Trace(command) => trace::run(command),
-        Command::Completion(args) => completion::run(args),
-        Command::Setup(args) => setup::run(args),
-        Command::Config(command) => config::run(command),
-        Command::Doctor(args) => doctor::run(args),
-        Command::Gc(args) => gc::run(args),
-        Command::Blame(args) => blame::run(args),
-        Command::Stats(args) => stats::run(args),
-        Command::Notes(command) => notes::run(command),
-        Command::Demo(args) => demo::run(args),
-    }
-}
-
-/// The directory a command works in: `--repo` if given, else the process cwd.
-pub(crate) fn start_dir(repo: Option<&Path>) -> Result<PathBuf, CommandError> {
-    match repo {
-        Some(path) => Ok(path.to_path_buf()),
-        None => std::env::current_dir()
-            .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot read the current directory: {e}"))),
+        Command::Hooks(command) => hooks::run(&ctx, command),
+        Command::Trace(command) => trace::run(&ctx, command),
+        Command::Completion(args) => completion::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
+        Command::Config(command) => config::run(&ctx, command),
+        Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Gc(args) => gc::run(&ctx, args),
+        Command::Blame(args) => blame::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
+        Command::Notes(command) => notes::run(&ctx, command),
+        Command::Demo(args) => demo::run(&ctx, args),
     }
 }

@@ -2,10 +2,9 @@
 
 use clap::{Args, Subcommand};
 
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
-use crate::git::{MergeOutcome, Repo, fetch_notes, merge_notes, push_notes};
+use crate::git::{MergeOutcome, fetch_notes, merge_notes, push_notes};
 
 /// How often a push is retried when the remote's notes moved meanwhile.
 const PUSH_ATTEMPTS: usize = 5;
@@ -20,44 +19,75 @@ pub enum NotesCommand {
 
 /// Send the records to REMOTE: fetch and merge the remote's first, then push without
 /// force, merging again and retrying if the remote moved meanwhile.
+///
+/// With --json prints {"remote", "notes_ref", "pushed": true, "merged", "conflicts": [{"commit", "kept"}]}.
 #[derive(Debug, Args)]
 pub struct RemoteArgs {
     /// The remote (default origin).
     #[arg(default_value = "origin")]
     pub remote: String,
+    /// Print what happened as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Get REMOTE's records: fetch them into refs/notes/sce-remotes/REMOTE/… and merge them
 /// into the local notes ref; a commit recorded differently on both sides keeps the newer record.
+///
+/// With --json prints {"remote", "notes_ref", "fetched", "merged", "conflicts": [{"commit", "kept"}]}
+/// ("fetched" is false when the remote has no records).
 #[derive(Debug, Args)]
 pub struct FetchArgs {
     /// The remote (default origin).
     #[arg(default_value = "origin")]
     pub remote: String,
+    /// Print what happened as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs a notes command.
-pub fn run(command: NotesCommand) -> Result<ExitCode, CommandError> {
-    let repo = Repo::discover(&start_dir(None)?)?;
-    let config = Config::load(Some(repo.location.config_scope()))?;
-    crate::logging::apply(&config.logging);
+pub fn run(ctx: &CommandHelper, command: NotesCommand) -> Result<ExitCode, CommandError> {
+    let (repo, config, _) = ctx.workspace()?;
     let notes_ref = &config.agent_trace.notes_ref;
-    let failed = |e: crate::git::SyncError| CommandError::new(ExitCode::Git, e);
     match command {
         NotesCommand::Fetch(args) => {
-            if !fetch_notes(&repo, &args.remote, notes_ref).map_err(failed)? {
-                println!("{} has no {notes_ref}", args.remote);
+            if !fetch_notes(repo, &args.remote, notes_ref)? {
+                if args.json {
+                    println!("{}", json(&args.remote, notes_ref, "fetched", false, &MergeOutcome::default()));
+                } else {
+                    println!("{} has no {notes_ref}", args.remote);
+                }
                 return Ok(ExitCode::Ok);
             }
-            report(&merge_notes(&repo, &args.remote, notes_ref).map_err(failed)?, &args.remote);
+            let outcome = merge_notes(repo, &args.remote, notes_ref)?;
+            if args.json {
+                println!("{}", json(&args.remote, notes_ref, "fetched", true, &outcome));
+            } else {
+                report(&outcome, &args.remote);
+            }
         }
         NotesCommand::Push(args) => {
-            let outcome = push_notes(&repo, &args.remote, notes_ref, PUSH_ATTEMPTS).map_err(failed)?;
-            report(&outcome, &args.remote);
-            println!("pushed {notes_ref} to {}", args.remote);
+            let outcome = push_notes(repo, &args.remote, notes_ref, PUSH_ATTEMPTS)?;
+            if args.json {
+                println!("{}", json(&args.remote, notes_ref, "pushed", true, &outcome));
+            } else {
+                report(&outcome, &args.remote);
+                println!("pushed {notes_ref} to {}", args.remote);
+            }
         }
     }
     Ok(ExitCode::Ok)
+}
+
+fn json(remote: &str, notes_ref: &str, done: &str, happened: bool, outcome: &MergeOutcome) -> serde_json::Value {
+    let conflicts: Vec<_> =
+        outcome.conflicts.iter().map(|(commit, kept)| serde_json::json!({"commit": commit, "kept": kept})).collect();
+    let mut out = serde_json::json!({"remote": remote, "notes_ref": notes_ref});
+    out[done] = happened.into();
+    out["merged"] = outcome.added.into();
+    out["conflicts"] = conflicts.into();
+    out
 }
 
 fn report(outcome: &MergeOutcome, remote: &str) {

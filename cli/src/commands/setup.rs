@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 use crate::git::Repo;
 use crate::install::{self, Change, MANAGED_HOOKS};
+use crate::output::{Painter, Tone};
 use crate::store::Store;
 
 /// Install sce in a repository: its git hooks, its database, and the agents' hooks or plugins.
@@ -16,12 +16,10 @@ use crate::store::Store;
 /// Hooks go where git runs them (core.hooksPath honoured). An existing hook keeps its
 /// content: sce appends a marked block, and running setup again changes nothing.
 /// With no agent flag, setup says (on stderr) which agents it finds here and the flag for each.
-/// Prints one line per change.
+/// Prints one line per change (colored on a terminal, --color); with --json one object:
+/// {"changes": [{"change": "created"|"updated"|"removed"|"deleted"|"unchanged", "what"}], "kept"?}.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
     /// Also install the OpenCode plugin as .opencode/plugins/sce-agent-trace.ts.
     #[arg(long)]
     pub opencode: bool,
@@ -57,6 +55,42 @@ pub struct SetupArgs {
     /// this repository's setup installed them); keeps the database.
     #[arg(long, conflicts_with_all = ["opencode", "claude", "cursor", "codex", "gemini", "pi", "all", "no_hooks"])]
     pub uninstall: bool,
+    /// Print the changes as one JSON object instead of one line each.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The changes setup makes: printed one line each as they happen, or gathered for --json.
+struct Changes {
+    json: Option<Vec<serde_json::Value>>,
+    paint: Painter,
+}
+
+impl Changes {
+    fn push(&mut self, change: Change) {
+        let (name, what, tone) = match &change {
+            Change::Created(what) => ("created", what, Tone::Good),
+            Change::Updated(what) => ("updated", what, Tone::Good),
+            Change::Removed(what) => ("removed", what, Tone::Bad),
+            Change::Deleted(what) => ("deleted", what, Tone::Bad),
+            Change::Unchanged(what) => ("unchanged", what, Tone::Dim),
+        };
+        match &mut self.json {
+            Some(list) => list.push(serde_json::json!({"change": name, "what": what})),
+            None => println!("{}", self.paint.paint(tone, &change.to_string())),
+        }
+    }
+
+    /// Prints the gathered changes (for --json), with `kept` when given.
+    fn finish(self, kept: Option<&std::path::Path>) {
+        if let Some(list) = self.json {
+            let mut out = serde_json::json!({"changes": list});
+            if let Some(kept) = kept {
+                out["kept"] = kept.display().to_string().into();
+            }
+            println!("{out}");
+        }
+    }
 }
 
 /// The Claude settings files setup works on: the repository's personal one, and
@@ -83,13 +117,9 @@ fn gemini_settings(repo: &Repo, global: bool) -> Result<Vec<PathBuf>, CommandErr
     Ok(files)
 }
 
-fn install_failed(e: install::InstallError) -> CommandError {
-    CommandError::new(ExitCode::Internal, e)
-}
-
 /// Installs or uninstalls.
-pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
-    let repo = Repo::discover(&start_dir(args.repo.as_deref())?)?;
+pub fn run(ctx: &CommandHelper, mut args: SetupArgs) -> Result<ExitCode, CommandError> {
+    let repo = ctx.repo()?;
     if args.all {
         for hint in crate::install::detect_agents(&repo.location.root) {
             match hint.flag {
@@ -104,31 +134,30 @@ pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
         }
     }
     let hooks_dir = repo.hooks_dir();
-    let config = Config::load(Some(repo.location.config_scope()))?;
-    crate::logging::apply(&config.logging);
-    let paths = repo.location.store_paths(&config);
+    let (_, config, paths) = ctx.workspace()?;
+    let mut out = Changes { json: args.json.then(Vec::new), paint: ctx.ui(args.json).painter() };
     if args.uninstall {
         let mut changed = false;
         for hook in MANAGED_HOOKS {
-            if let Some(change) = install::uninstall_hook(&hooks_dir, hook).map_err(install_failed)? {
-                println!("{change}");
+            if let Some(change) = install::uninstall_hook(&hooks_dir, hook)? {
+                out.push(change);
                 changed = true;
             }
         }
-        if let Some(change) = install::uninstall_plugin(&repo.location.root).map_err(install_failed)? {
-            println!("{change}");
+        if let Some(change) = install::uninstall_plugin(&repo.location.root)? {
+            out.push(change);
             changed = true;
         }
-        if let Some(change) = install::uninstall_pi_extension(&repo.location.root).map_err(install_failed)? {
-            println!("{change}");
+        if let Some(change) = install::uninstall_pi_extension(&repo.location.root)? {
+            out.push(change);
             changed = true;
         }
         // Cursor's hooks are user-level: they go only with --global.
         if args.global
             && let Some(file) = install::cursor_hooks_file()
-            && let Some(change) = install::uninstall_cursor_hooks(&file).map_err(install_failed)?
+            && let Some(change) = install::uninstall_cursor_hooks(&file)?
         {
-            println!("{change}");
+            out.push(change);
             changed = true;
         }
         // Codex's hooks are user-level: they go when this repository's setup put them
@@ -138,28 +167,28 @@ pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
             .chain(install::codex_home().filter(|_| args.global))
             .collect::<std::collections::BTreeSet<_>>();
         for home in codex_homes {
-            for change in install::uninstall_codex_hooks(&home, Some(&paths.dir)).map_err(install_failed)? {
-                println!("{change}");
+            for change in install::uninstall_codex_hooks(&home, Some(&paths.dir))? {
+                out.push(change);
                 changed = true;
             }
         }
-        for settings in claude_settings(&repo, args.global)? {
-            if let Some(change) =
-                install::uninstall_claude_hooks(&settings, Some(&paths.dir)).map_err(install_failed)?
-            {
-                println!("{change}");
+        for settings in claude_settings(repo, args.global)? {
+            if let Some(change) = install::uninstall_claude_hooks(&settings, Some(&paths.dir))? {
+                out.push(change);
                 changed = true;
             }
         }
-        for settings in gemini_settings(&repo, args.global)? {
-            if let Some(change) =
-                install::uninstall_gemini_hooks(&settings, Some(&paths.dir)).map_err(install_failed)?
-            {
-                println!("{change}");
+        for settings in gemini_settings(repo, args.global)? {
+            if let Some(change) = install::uninstall_gemini_hooks(&settings, Some(&paths.dir))? {
+                out.push(change);
                 changed = true;
             }
         }
         let _ = std::fs::remove_file(&paths.setup_marker);
+        if args.json {
+            out.finish(Some(&paths.db));
+            return Ok(ExitCode::Ok);
+        }
         if !changed {
             println!("nothing to remove");
         }
@@ -170,33 +199,30 @@ pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
         .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot find the sce binary's path: {e}")))?;
     if !args.no_hooks {
         for hook in MANAGED_HOOKS {
-            let (change, warning) = install::install_hook(&hooks_dir, hook, &sce_bin).map_err(install_failed)?;
-            println!("{change}");
+            let (change, warning) = install::install_hook(&hooks_dir, hook, &sce_bin)?;
+            out.push(change);
             if let Some(warning) = warning {
                 eprintln!("sce: warning: {warning}");
             }
         }
     }
     if args.opencode {
-        println!("{}", install::install_plugin(&repo.location.root).map_err(install_failed)?);
+        out.push(install::install_plugin(&repo.location.root)?);
     }
     if args.pi {
-        println!("{}", install::install_pi_extension(&repo.location.root).map_err(install_failed)?);
+        out.push(install::install_pi_extension(&repo.location.root)?);
     }
     if args.claude {
         paths.ensure_dir().map_err(|e| {
             CommandError::new(ExitCode::StorageFailed, format!("cannot create {}: {e}", paths.dir.display()))
         })?;
-        for settings in claude_settings(&repo, args.global)?.into_iter().rev().take(1) {
-            println!(
-                "{}",
-                install::install_claude_hooks(&settings, &sce_bin, Some(&paths.dir)).map_err(install_failed)?
-            );
+        for settings in claude_settings(repo, args.global)?.into_iter().rev().take(1) {
+            out.push(install::install_claude_hooks(&settings, &sce_bin, Some(&paths.dir))?);
         }
         if !args.global
-            && let Some(change) = install::exclude_local_settings(&repo.location.common_dir).map_err(install_failed)?
+            && let Some(change) = install::exclude_local_settings(&repo.location.common_dir)?
         {
-            println!("{change}");
+            out.push(change);
         }
     }
     if args.codex {
@@ -205,19 +231,16 @@ pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
         })?;
         let home = install::codex_home()
             .ok_or_else(|| CommandError::new(ExitCode::Usage, "--codex needs CODEX_HOME or HOME to find ~/.codex"))?;
-        for change in install::install_codex_hooks(&home, &sce_bin, Some(&paths.dir)).map_err(install_failed)? {
-            println!("{change}");
+        for change in install::install_codex_hooks(&home, &sce_bin, Some(&paths.dir))? {
+            out.push(change);
         }
     }
     if args.gemini {
         paths.ensure_dir().map_err(|e| {
             CommandError::new(ExitCode::StorageFailed, format!("cannot create {}: {e}", paths.dir.display()))
         })?;
-        for settings in gemini_settings(&repo, args.global)?.into_iter().rev().take(1) {
-            println!(
-                "{}",
-                install::install_gemini_hooks(&settings, &sce_bin, Some(&paths.dir)).map_err(install_failed)?
-            );
+        for settings in gemini_settings(repo, args.global)?.into_iter().rev().take(1) {
+            out.push(install::install_gemini_hooks(&settings, &sce_bin, Some(&paths.dir))?);
         }
         // Not a change: on stderr. User-level hooks run wherever Gemini does.
         if !args.global
@@ -227,15 +250,12 @@ pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
         }
     }
     let existed = paths.db.exists();
-    Store::open_configured(&paths, &config)?;
-    println!(
-        "{}",
-        if existed {
-            Change::Unchanged(paths.db.display().to_string())
-        } else {
-            Change::Created(paths.db.display().to_string())
-        }
-    );
+    Store::open_configured(paths, config)?;
+    out.push(if existed {
+        Change::Unchanged(paths.db.display().to_string())
+    } else {
+        Change::Created(paths.db.display().to_string())
+    });
     if !paths.setup_marker.exists() {
         let marker = serde_json::json!({
             "head": repo.head_commit().map(|id| id.to_string()),
@@ -244,18 +264,19 @@ pub fn run(mut args: SetupArgs) -> Result<ExitCode, CommandError> {
         std::fs::write(&paths.setup_marker, marker.to_string()).map_err(|e| {
             CommandError::new(ExitCode::StorageFailed, format!("cannot write {}: {e}", paths.setup_marker.display()))
         })?;
-        println!("{}", Change::Created(paths.setup_marker.display().to_string()));
+        out.push(Change::Created(paths.setup_marker.display().to_string()));
     }
     // Hints, not changes: on stderr, so stdout stays one line per change.
     if args.cursor {
         let file = install::cursor_hooks_file()
             .ok_or_else(|| CommandError::new(ExitCode::Usage, "--cursor needs HOME to find ~/.cursor/hooks.json"))?;
-        println!("{}", install::install_cursor_hooks(&file, &sce_bin).map_err(install_failed)?);
+        out.push(install::install_cursor_hooks(&file, &sce_bin)?);
     }
     if !args.opencode && !args.claude && !args.cursor && !args.codex && !args.gemini && !args.pi {
         for hint in crate::install::detect_agents(&repo.location.root) {
             eprintln!("sce: {hint}");
         }
     }
+    out.finish(None);
     Ok(ExitCode::Ok)
 }

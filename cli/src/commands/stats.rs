@@ -2,10 +2,9 @@
 
 use clap::{Args, ValueEnum};
 
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
-use crate::git::Repo;
+use crate::output::Tone;
 use crate::record::RecordCache;
 use crate::report::stats::{GroupBy, collect};
 
@@ -27,7 +26,8 @@ pub enum By {
 /// Show the AI share of the lines added over a range of commits, from their records.
 ///
 /// RANGE is `A..B` or a revision (with its ancestors). Default: the current branch
-/// since it left the default branch, or the last 100 commits.
+/// since it left the default branch, or the last 100 commits. On a terminal the table
+/// is colored (--color) and goes through the pager (--no-pager).
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// The commits to count.
@@ -35,16 +35,14 @@ pub struct StatsArgs {
     /// Group the counts.
     #[arg(long, value_enum)]
     pub by: Option<By>,
-    /// Print JSON.
+    /// Print JSON: {"range", "stats": {"commits", "commits_without_record", "groups"}}.
     #[arg(long)]
     pub json: bool,
 }
 
 /// Counts and prints.
-pub fn run(args: StatsArgs) -> Result<ExitCode, CommandError> {
-    let repo = Repo::discover(&start_dir(None)?)?;
-    let config = Config::load(Some(repo.location.config_scope()))?;
-    crate::logging::apply(&config.logging);
+pub fn run(ctx: &CommandHelper, args: StatsArgs) -> Result<ExitCode, CommandError> {
+    let (repo, config, _) = ctx.workspace()?;
     let (commits, described) = repo.commits_in(args.range.as_deref())?;
     let by = match args.by {
         None => GroupBy::Total,
@@ -54,7 +52,7 @@ pub fn run(args: StatsArgs) -> Result<ExitCode, CommandError> {
         Some(By::Tool) => GroupBy::Tool,
         Some(By::File) => GroupBy::File,
     };
-    let mut cache = RecordCache::new(&repo, &config.agent_trace.notes_ref);
+    let mut cache = RecordCache::new(repo, &config.agent_trace.notes_ref);
     let bar = (commits.len() > 200 && std::io::IsTerminal::is_terminal(&std::io::stderr())).then(|| {
         let bar = indicatif::ProgressBar::new(commits.len() as u64);
         bar.set_style(
@@ -71,23 +69,30 @@ pub fn run(args: StatsArgs) -> Result<ExitCode, CommandError> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let ui = ctx.ui(args.json);
     if args.json {
         let out = serde_json::json!({"range": described, "stats": stats});
-        println!("{out}");
+        ui.print(&format!("{out}\n"));
         return Ok(ExitCode::Ok);
     }
-    println!("{} commit(s) in {described}; {} without a record", stats.commits, stats.commits_without_record);
+    let paint = ui.painter();
+    let mut out =
+        format!("{} commit(s) in {described}; {} without a record\n", stats.commits, stats.commits_without_record);
     let width = stats.groups.keys().map(String::len).max().unwrap_or(5).max(5);
-    println!("{:<width$}  {:>8} {:>8} {:>8} {:>8}  {:>6}", "group", "ai", "mixed", "unknown", "total", "ai %");
+    let heading =
+        format!("{:<width$}  {:>8} {:>8} {:>8} {:>8}  {:>6}", "group", "ai", "mixed", "unknown", "total", "ai %");
+    out.push_str(&paint.paint(Tone::Heading, &heading));
+    out.push('\n');
     for (group, counts) in &stats.groups {
-        println!(
-            "{group:<width$}  {:>8} {:>8} {:>8} {:>8}  {:>5.1}%",
-            counts.ai,
-            counts.mixed,
+        out.push_str(&format!(
+            "{group:<width$}  {} {} {:>8} {:>8}  {}\n",
+            paint.paint(Tone::Ai, &format!("{:>8}", counts.ai)),
+            paint.paint(Tone::Mixed, &format!("{:>8}", counts.mixed)),
             counts.unknown,
             counts.total(),
-            counts.ai_percent()
-        );
+            paint.paint(Tone::Ai, &format!("{:>5.1}%", counts.ai_percent()))
+        ));
     }
+    ui.page(&out);
     Ok(ExitCode::Ok)
 }

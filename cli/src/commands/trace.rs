@@ -1,17 +1,14 @@
 //! `sce trace show|backfill`.
 
-use std::path::PathBuf;
-
 use clap::{Args, Subcommand};
 
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
-use crate::git::{Repo, read_note};
-use crate::pipeline::commit::attribute_commit;
+use crate::git::read_note;
+use crate::output::{Painter, Tone};
+use crate::pipeline::commit::attribute_or_mark;
 use crate::record::TraceRecord;
-use crate::store::pending;
-use crate::store::{Store, StorePaths};
+use crate::store::{Store, pending};
 
 /// Agent Trace records.
 #[derive(Debug, Subcommand)]
@@ -22,6 +19,8 @@ pub enum TraceCommand {
 }
 
 /// Show the Agent Trace record of a commit: a summary, or the exact record with --json.
+///
+/// On a terminal the summary is colored (--color) and goes through the pager (--no-pager).
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The commit (default HEAD).
@@ -30,47 +29,37 @@ pub struct ShowArgs {
     /// Print the exact record as JSON.
     #[arg(long)]
     pub json: bool,
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
 }
 
 /// Produce records for commits that lack one: those post-commit could not finish, or the REVs given.
+///
+/// A commit that still cannot be recorded stays marked for the next backfill; exits 4 then.
+/// With --json prints {"recorded": [sha…], "failed": [{"commit", "error"}]}.
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
     /// Commits to (re)attribute; default: every commit marked as pending.
     pub revs: Vec<String>,
-    /// The repository (default: the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
+    /// Print what was recorded and what failed as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs a trace command.
-pub fn run(command: TraceCommand) -> Result<ExitCode, CommandError> {
+pub fn run(ctx: &CommandHelper, command: TraceCommand) -> Result<ExitCode, CommandError> {
     match command {
-        TraceCommand::Show(args) => show(args),
-        TraceCommand::Backfill(args) => backfill(args),
+        TraceCommand::Show(args) => show(ctx, args),
+        TraceCommand::Backfill(args) => backfill(ctx, args),
     }
 }
 
-fn open(repo_arg: Option<&std::path::Path>) -> Result<(Repo, Config, StorePaths), CommandError> {
-    let repo = Repo::discover(&start_dir(repo_arg)?)?;
-    let config = Config::load(Some(repo.location.config_scope()))?;
-    crate::logging::apply(&config.logging);
-    let paths = repo.location.store_paths(&config);
-    Ok((repo, config, paths))
-}
-
-fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
-    let (repo, config, paths) = open(args.repo.as_deref())?;
+fn show(ctx: &CommandHelper, args: ShowArgs) -> Result<ExitCode, CommandError> {
+    let (repo, config, paths) = ctx.workspace()?;
     let commit = repo.resolve_commit(&args.rev)?;
-    let text = match read_note(&repo, &config.agent_trace.notes_ref, commit)
-        .map_err(|e| CommandError::new(ExitCode::Git, e))?
-    {
+    let text = match read_note(repo, &config.agent_trace.notes_ref, commit)? {
         Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         None => {
             let stored = if paths.db.exists() {
-                Store::open_configured(&paths, &config)?.record(&commit.to_string())?
+                Store::open_configured(paths, config)?.record(&commit.to_string())?
             } else {
                 None
             };
@@ -86,22 +75,24 @@ fn show(args: ShowArgs) -> Result<ExitCode, CommandError> {
             })?
         }
     };
+    let ui = ctx.ui(args.json);
     if args.json {
-        println!("{text}");
+        ui.print(&format!("{text}\n"));
         return Ok(ExitCode::Ok);
     }
-    let record: TraceRecord = serde_json::from_str(&text)
-        .map_err(|e| CommandError::new(ExitCode::Internal, format!("the record of {commit} is not readable: {e}")))?;
-    print!("{}", summary(&record, &commit.to_string()));
+    let record: TraceRecord = serde_json::from_str(&text).map_err(|e| {
+        CommandError::with_source(ExitCode::Internal, format!("the record of {commit} is not readable: {e}"), e)
+    })?;
+    ui.page(&summary(&record, &commit.to_string(), ui.painter()));
     Ok(ExitCode::Ok)
 }
 
 /// A short human summary of a record.
-fn summary(record: &TraceRecord, sha: &str) -> String {
+fn summary(record: &TraceRecord, sha: &str, paint: Painter) -> String {
     use std::fmt::Write;
     let counts = record.line_counts();
     let mut out = String::new();
-    let _ = writeln!(out, "commit {sha}");
+    let _ = writeln!(out, "{}", paint.paint(Tone::Commit, &format!("commit {sha}")));
     let (ai, mixed, unknown, total) = (counts.ai, counts.mixed, counts.unknown, counts.added());
     let pct = |n: usize| if total == 0 { 0.0 } else { n as f64 * 100.0 / total as f64 };
     let _ = writeln!(
@@ -131,7 +122,11 @@ fn summary(record: &TraceRecord, sha: &str) -> String {
             } else {
                 format!("{}-{}", range.start_line, range.end_line)
             };
-            parts.push((range.start_line, format!("{span} {}", entry.class)));
+            let class = entry.class.to_string();
+            parts.push((
+                range.start_line,
+                format!("{span} {}", paint.paint(super::blame::tone_of(entry.class.name()), &class)),
+            ));
         }
         parts.sort();
         let ranges: Vec<String> = parts.into_iter().map(|(_, p)| p).collect();
@@ -140,14 +135,15 @@ fn summary(record: &TraceRecord, sha: &str) -> String {
     out
 }
 
-fn backfill(args: BackfillArgs) -> Result<ExitCode, CommandError> {
-    let (repo, config, paths) = open(args.repo.as_deref())?;
-    let store = Store::open_configured(&paths, &config)?;
+fn backfill(ctx: &CommandHelper, args: BackfillArgs) -> Result<ExitCode, CommandError> {
+    let (repo, config, paths) = ctx.workspace()?;
+    let store = Store::open_configured(paths, config)?;
     crate::pipeline::intake::drain_into(&store, None)?;
     let mut targets: Vec<gix::ObjectId> = Vec::new();
     if args.revs.is_empty() {
-        let marked = pending::list(&paths)
-            .map_err(|e| CommandError::new(ExitCode::StorageFailed, format!("cannot read the pending list: {e}")))?;
+        let marked = pending::list(paths).map_err(|e| {
+            CommandError::with_source(ExitCode::StorageFailed, format!("cannot read the pending list: {e}"), e)
+        })?;
         for p in marked.iter().map(|p| p.sha.clone()).chain(store.pending_commits()?.into_iter().map(|p| p.0)) {
             if let Ok(id) = repo.resolve_commit(&p)
                 && !targets.contains(&id)
@@ -161,23 +157,28 @@ fn backfill(args: BackfillArgs) -> Result<ExitCode, CommandError> {
         }
     }
     let mut done = Vec::new();
-    let mut failed = 0;
+    let mut failed = Vec::new();
     for commit in &targets {
-        match attribute_commit(&repo, &store, &config, *commit, None, time::OffsetDateTime::now_utc()) {
+        match attribute_or_mark(repo, &store, paths, config, *commit, None, time::OffsetDateTime::now_utc()) {
             Ok(_) => {
-                println!("recorded {commit}");
+                if !args.json {
+                    println!("recorded {commit}");
+                }
                 done.push(commit.to_string());
             }
-            Err(e) => {
-                eprintln!("sce: {commit}: {e}");
-                failed += 1;
+            Err(unrecorded) => {
+                eprintln!("sce: {commit}: {unrecorded}");
+                failed.push(serde_json::json!({"commit": commit.to_string(), "error": unrecorded.reason.to_string()}));
             }
         }
     }
-    pending::clear(&paths, &done)
-        .map_err(|e| CommandError::new(ExitCode::StorageFailed, format!("cannot update the pending list: {e}")))?;
-    if targets.is_empty() {
+    pending::clear(paths, &done).map_err(|e| {
+        CommandError::with_source(ExitCode::StorageFailed, format!("cannot update the pending list: {e}"), e)
+    })?;
+    if args.json {
+        println!("{}", serde_json::json!({"recorded": done, "failed": failed}));
+    } else if targets.is_empty() {
         println!("nothing to backfill");
     }
-    Ok(if failed == 0 { ExitCode::Ok } else { ExitCode::StorageFailed })
+    Ok(if failed.is_empty() { ExitCode::Ok } else { ExitCode::StorageFailed })
 }

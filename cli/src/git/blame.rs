@@ -29,7 +29,7 @@ impl Repo {
         let outcome = self
             .repo
             .blame_file(BStr::new(path.as_bytes()), commit, options)
-            .map_err(|e| GitError::Other(format!("cannot blame {path}: {e}")))?;
+            .map_err(|e| GitError::Blame { path: path.to_string(), source: Box::new(e) })?;
         let mut lines = Vec::new();
         for (entry, texts) in outcome.entries_with_lines() {
             let source_path =

@@ -13,6 +13,9 @@ pub use diff::{ChangedFile, CommitChanges, FileChange};
 pub use notes::{NoteError, read_note, write_note};
 pub use notes_sync::{MergeOutcome, SyncError, fetch_notes, merge_notes, push_notes, tracking_ref};
 
+/// A boxed error kept as the source of a [`GitError`].
+pub type BoxedError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Why a git operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -22,27 +25,35 @@ pub enum GitError {
         /// Where discovery started.
         path: PathBuf,
         /// The discovery error.
-        message: String,
+        source: BoxedError,
     },
     /// A bare repository has no working tree for agents to edit.
     #[error("{0} is a bare repository; sce needs a working tree")]
     Bare(PathBuf),
     /// A revision does not resolve to a commit.
-    #[error("unknown revision {rev:?}: {message}")]
+    #[error("unknown revision {rev:?}: {source}")]
     UnknownRevision {
         /// The revision as given.
         rev: String,
         /// Why.
-        message: String,
+        source: BoxedError,
+    },
+    /// Blaming a file failed.
+    #[error("git: cannot blame {path}: {source}")]
+    Blame {
+        /// The repository-relative path.
+        path: String,
+        /// Why.
+        source: BoxedError,
     },
     /// Reading objects or refs failed.
     #[error("git: {0}")]
-    Other(String),
+    Other(#[source] BoxedError),
 }
 
 impl GitError {
-    pub(crate) fn other(e: impl std::fmt::Display) -> GitError {
-        GitError::Other(e.to_string())
+    pub(crate) fn other(e: impl std::error::Error + Send + Sync + 'static) -> GitError {
+        GitError::Other(Box::new(e))
     }
 }
 
@@ -81,7 +92,7 @@ impl Repo {
     /// Finds the repository containing `path`, honouring `GIT_DIR` and friends as git does in hooks.
     pub fn discover(path: &Path) -> Result<Repo, GitError> {
         let repo = gix::ThreadSafeRepository::discover_with_environment_overrides(path)
-            .map_err(|e| GitError::NotARepo { path: path.to_path_buf(), message: e.to_string() })?
+            .map_err(|e| GitError::NotARepo { path: path.to_path_buf(), source: Box::new(e) })?
             .to_thread_local();
         let Some(root) = repo.workdir().map(Path::to_path_buf) else {
             return Err(GitError::Bare(repo.git_dir().to_path_buf()));
@@ -101,12 +112,16 @@ impl Repo {
         let id = self
             .repo
             .rev_parse_single(rev)
-            .map_err(|e| GitError::UnknownRevision { rev: rev.into(), message: e.to_string() })?;
+            .map_err(|e| GitError::UnknownRevision { rev: rev.into(), source: Box::new(e) })?;
         let object = id.object().map_err(GitError::other)?;
-        let commit = object
-            .peel_to_commit()
-            .map_err(|e| GitError::UnknownRevision { rev: rev.into(), message: e.to_string() })?;
+        let commit =
+            object.peel_to_commit().map_err(|e| GitError::UnknownRevision { rev: rev.into(), source: Box::new(e) })?;
         Ok(commit.id)
+    }
+
+    /// The repository's `core.pager`, when set.
+    pub fn configured_pager(&self) -> Option<String> {
+        self.repo.config_snapshot().string("core.pager").map(|v| v.to_string())
     }
 
     /// The directory git runs hooks from: `core.hooksPath` (relative to the

@@ -414,3 +414,58 @@ impl AuthorTable {
         self.authors
     }
 }
+
+/// Why a commit was left without a record, shared by every [`Unrecorded`] of
+/// one failure (a store that would not open leaves each rewritten commit so).
+pub type UnrecordedReason = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A commit left without a record: why, and whether it was marked for
+/// `sce trace backfill`. Its message is the one line hooks print.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}; {}", backfill_hint(*.commit, .mark_failed.as_ref()))]
+pub struct Unrecorded {
+    /// The commit.
+    pub commit: gix::ObjectId,
+    /// Why it has no record.
+    #[source]
+    pub reason: UnrecordedReason,
+    /// Why it could not be marked for backfill either, when it could not.
+    pub mark_failed: Option<std::io::Error>,
+}
+
+fn backfill_hint(commit: gix::ObjectId, mark_failed: Option<&std::io::Error>) -> String {
+    match mark_failed {
+        None => "the commit is kept; run `sce trace backfill` to record it".to_string(),
+        Some(e) => format!(
+            "the commit is kept, but it could not be marked for backfill ({e}); run `sce trace backfill {commit}` to record it"
+        ),
+    }
+}
+
+/// Marks `commit` for `sce trace backfill` because of `reason`; a marker that
+/// cannot be written is kept in the answer, never dropped.
+pub fn mark_unrecorded(
+    repo: &Repo,
+    paths: &crate::store::StorePaths,
+    commit: gix::ObjectId,
+    reason: UnrecordedReason,
+) -> Unrecorded {
+    let mark_failed =
+        crate::store::pending::mark(paths, &commit.to_string(), &repo.location.worktree, &reason.to_string()).err();
+    Unrecorded { commit, reason, mark_failed }
+}
+
+/// What post-commit, post-rewrite and backfill do with one commit: attribute it
+/// ([`attribute_commit`]), or mark it for `sce trace backfill` and say why.
+pub fn attribute_or_mark(
+    repo: &Repo,
+    store: &Store,
+    paths: &crate::store::StorePaths,
+    config: &Config,
+    commit: gix::ObjectId,
+    carry_from: Option<&[gix::ObjectId]>,
+    now: time::OffsetDateTime,
+) -> Result<Attribution, Unrecorded> {
+    attribute_commit(repo, store, config, commit, carry_from, now)
+        .map_err(|e| mark_unrecorded(repo, paths, commit, std::sync::Arc::new(e)))
+}

@@ -4,8 +4,8 @@ pub mod script;
 
 use clap::Args;
 
-use crate::commands::CommandError;
 use crate::commands::demo::script::run_demo;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 
 /// See sce work without any agent installed: a throwaway repository, a short agent
@@ -19,7 +19,7 @@ pub struct DemoArgs {
 }
 
 /// Runs the demo in a temp dir.
-pub fn run(args: DemoArgs) -> Result<ExitCode, CommandError> {
+pub fn run(_ctx: &CommandHelper, args: DemoArgs) -> Result<ExitCode, CommandError> {
     let sce = std::env::current_exe()
         .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot find the sce binary's path: {e}")))?;
     let dir = tempfile::Builder::new()

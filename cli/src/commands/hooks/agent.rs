@@ -1,12 +1,11 @@
 //! `sce hooks agent`: the contract for any agent sce has no adapter for.
 
-use std::io::Read;
-
 use clap::Args;
 
-use super::agent_event::record_event;
+use super::HookError;
+use super::agent_event::{read_event, record_event};
 use crate::agents::generic::{self, AgentEvent};
-use crate::commands::CommandError;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 
 /// Record one event of any coding agent (JSON on stdin), for agents sce has no adapter for.
@@ -25,17 +24,12 @@ use crate::exit::ExitCode;
 pub struct AgentArgs {}
 
 /// Handles the event; always exits 0.
-pub fn run(_args: AgentArgs) -> Result<ExitCode, CommandError> {
-    if let Err(message) = record() {
-        eprintln!("sce: agent hook: {message}");
-    }
-    Ok(ExitCode::Ok)
+pub fn run(ctx: &CommandHelper, _args: AgentArgs) -> Result<ExitCode, CommandError> {
+    super::report("agent hook", record(ctx))
 }
 
-fn record() -> Result<(), String> {
-    let mut input = Vec::new();
-    std::io::stdin().read_to_end(&mut input).map_err(|e| format!("cannot read the event from stdin: {e}"))?;
-    let event = AgentEvent::parse(&input).map_err(|e| e.to_string())?;
+fn record(ctx: &CommandHelper) -> Result<(), HookError> {
+    let event = AgentEvent::parse(&read_event()?).map_err(HookError::event)?;
     let tool = event.agent.clone();
-    record_event(event.cwd.clone(), &tool, |context| generic::handle(&event, context).map_err(|e| e.to_string()))
+    record_event(ctx, event.cwd.as_deref(), &tool, |context| generic::handle(&event, context).map_err(HookError::event))
 }

@@ -2,37 +2,45 @@
 //! repository, do nothing unless sce is set up there, and store what the event
 //! amounts to through the envelope path (validation, redaction, spool).
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::Path;
 
 use serde_json::json;
 
+use super::HookError;
 use crate::agents::{Capture, Context, SessionFiles};
 use crate::capture::{Envelope, RawEnvelope};
-use crate::config::Config;
-use crate::git::Repo;
+use crate::commands::{CommandHelper, ContextError};
 use crate::pipeline::intake;
 
-/// Finds the repository at `cwd` (else the current directory); if sce is set up
-/// there, lets `handle` turn the event into a capture and stores it for `tool`.
+/// The event on stdin.
+pub(crate) fn read_event() -> Result<Vec<u8>, HookError> {
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input).map_err(|source| HookError::Stdin { what: "the event", source })?;
+    Ok(input)
+}
+
+/// Finds the repository at `cwd` (else `-R`, else the current directory); if sce
+/// is set up there, lets `handle` turn the event into a capture and stores it for `tool`.
 pub(crate) fn record_event(
-    cwd: Option<PathBuf>,
+    ctx: &CommandHelper,
+    cwd: Option<&Path>,
     tool: &str,
-    handle: impl FnOnce(&Context<'_>) -> Result<Capture, String>,
-) -> Result<(), String> {
-    let start = match cwd {
-        Some(cwd) => cwd,
-        None => std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?,
-    };
+    handle: impl FnOnce(&Context<'_>) -> Result<Capture, HookError>,
+) -> Result<(), HookError> {
     // Not in a repository, or sce is not set up in it: nothing to do.
-    let Ok(repo) = Repo::discover(&start) else { return Ok(()) };
-    let config = Config::load_for_hook(repo.location.config_scope());
-    crate::logging::apply(&config.logging);
-    let paths = repo.location.store_paths(&config);
+    let repo = match ctx.repo_from(cwd) {
+        Ok(repo) => repo,
+        Err(ContextError::Git(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let config = ctx.hook_config()?;
+    let paths = ctx.paths()?;
     if !paths.dir.is_dir() || !config.hooks.enabled.conversation_trace {
         return Ok(());
     }
     let context = Context {
-        repo: &repo,
+        repo,
         files: SessionFiles::new(&paths.dir, tool),
         max_file_bytes: config.attribution.max_file_bytes,
         now_ms: (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64,
@@ -48,22 +56,22 @@ pub(crate) fn record_event(
     for problem in &envelope.diagnostics {
         tracing::debug!("skipped: {problem:?}");
     }
-    let report = intake::ingest(&paths, &config, &repo.location.worktree, envelope).map_err(|e| e.to_string())?;
-    if let Some(problem) = &report.db_problem {
-        return Err(format!("spooled {} event(s) for later: {problem}", report.spooled));
+    let report = intake::ingest(paths, config, &repo.location.worktree, envelope)?;
+    if let Some(problem) = report.db_problem {
+        return Err(HookError::Spooled { spooled: report.spooled, problem });
     }
     Ok(())
 }
 
 /// The messages and parts as one validated batch (paths made repo-relative, checked).
-fn envelope(capture: Capture, tool: &str, root: &std::path::Path) -> Result<Envelope, String> {
+fn envelope(capture: Capture, tool: &str, root: &Path) -> Result<Envelope, HookError> {
     let mut merged: Option<Envelope> = None;
     for (kind, payloads) in [("message.updated", capture.messages), ("message.part.updated", capture.parts)] {
         if payloads.is_empty() {
             continue;
         }
         let raw = json!({"type": kind, "tool_name": tool, "payloads": payloads}).to_string();
-        let envelope = RawEnvelope::parse(raw.as_bytes()).map_err(|e| e.to_string())?.into_events(root);
+        let envelope = RawEnvelope::parse(raw.as_bytes())?.into_events(root);
         merged = Some(match merged {
             None => envelope,
             Some(mut first) => {
@@ -74,5 +82,5 @@ fn envelope(capture: Capture, tool: &str, root: &std::path::Path) -> Result<Enve
             }
         });
     }
-    merged.ok_or_else(|| "nothing to store".to_string())
+    merged.ok_or(HookError::NothingToStore)
 }

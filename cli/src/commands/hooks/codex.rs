@@ -1,12 +1,11 @@
 //! `sce hooks codex`: one Codex CLI hook event.
 
-use std::io::Read;
-
 use clap::Args;
 
-use super::agent_event::record_event;
+use super::HookError;
+use super::agent_event::{read_event, record_event};
 use crate::agents::codex::{self, HookEvent, TOOL_NAME};
-use crate::commands::CommandError;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 
 /// Record one Codex CLI hook event (JSON on stdin): edits with their model, prompts, answers.
@@ -22,16 +21,13 @@ use crate::exit::ExitCode;
 pub struct CodexArgs {}
 
 /// Handles the event; always exits 0.
-pub fn run(_args: CodexArgs) -> Result<ExitCode, CommandError> {
-    if let Err(message) = record() {
-        eprintln!("sce: codex hook: {message}");
-    }
-    Ok(ExitCode::Ok)
+pub fn run(ctx: &CommandHelper, _args: CodexArgs) -> Result<ExitCode, CommandError> {
+    super::report("codex hook", record(ctx))
 }
 
-fn record() -> Result<(), String> {
-    let mut input = Vec::new();
-    std::io::stdin().read_to_end(&mut input).map_err(|e| format!("cannot read the event from stdin: {e}"))?;
-    let event = HookEvent::parse(&input).map_err(|e| e.to_string())?;
-    record_event(event.cwd.clone(), TOOL_NAME, |context| codex::handle(&event, context).map_err(|e| e.to_string()))
+fn record(ctx: &CommandHelper) -> Result<(), HookError> {
+    let event = HookEvent::parse(&read_event()?).map_err(HookError::event)?;
+    record_event(ctx, event.cwd.as_deref(), TOOL_NAME, |context| {
+        codex::handle(&event, context).map_err(HookError::event)
+    })
 }

@@ -1,15 +1,12 @@
 //! `sce hooks conversation-trace`: envelope intake.
 
 use std::io::Read;
-use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::capture::RawEnvelope;
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
-use crate::git::Repo;
 use crate::pipeline::intake;
 
 /// Store one batch envelope of agent events read from stdin.
@@ -19,30 +16,21 @@ use crate::pipeline::intake;
 /// {"attempted","persisted","skipped","spooled","diagnostics"}. Exit 0 when the envelope
 /// was understood (even with skipped items), 3 when it is invalid, 4 when its events
 /// could be neither stored nor spooled, 6 when the directory is not in a git repository.
+/// The repository is `-R/--repo`, else the envelope's `cwd`, else the current directory's.
 #[derive(Debug, Args)]
-pub struct ConversationTraceArgs {
-    /// The repository the agent works in (overrides the envelope's `cwd` and the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub repo: Option<PathBuf>,
-}
+pub struct ConversationTraceArgs {}
 
 /// Reads, validates, stores or spools, and reports.
-pub fn run(args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
+pub fn run(ctx: &CommandHelper, _args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
     let mut input = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut input)
-        .map_err(|e| CommandError::new(ExitCode::InvalidInput, format!("cannot read the envelope from stdin: {e}")))?;
-    let raw = RawEnvelope::parse(&input).map_err(|e| CommandError::new(ExitCode::InvalidInput, e))?;
-    let start = match (&args.repo, &raw.cwd) {
-        (Some(repo), _) => repo.clone(),
-        (None, Some(cwd)) => cwd.clone(),
-        (None, None) => start_dir(None)?,
-    };
-    let repo = Repo::discover(&start)?;
-    let location = repo.location;
+    std::io::stdin().read_to_end(&mut input).map_err(|e| {
+        CommandError::with_source(ExitCode::InvalidInput, format!("cannot read the envelope from stdin: {e}"), e)
+    })?;
+    let raw = RawEnvelope::parse(&input).map_err(|e| CommandError::from_error(ExitCode::InvalidInput, e))?;
+    let repo = ctx.repo_from(raw.cwd.as_deref())?;
+    let location = &repo.location;
     // Intake never refuses events over a bad config: it warns and uses what is valid.
-    let config = Config::load_for_hook(location.config_scope());
-    crate::logging::apply(&config.logging);
+    let config = ctx.hook_config()?;
     let mut envelope = raw.into_events(&location.root);
     if config.capture.redact_secrets {
         envelope.redact_secrets();
@@ -53,14 +41,14 @@ pub fn run(args: ConversationTraceArgs) -> Result<ExitCode, CommandError> {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
         return Ok(ExitCode::Ok);
     }
-    let paths = location.store_paths(&config);
-    let report = intake::ingest(&paths, &config, &location.worktree, envelope)
-        .map_err(|e| CommandError::new(ExitCode::StorageFailed, e))?;
+    let paths = ctx.paths()?;
+    let report = intake::ingest(paths, config, &location.worktree, envelope)
+        .map_err(|e| CommandError::from_error(ExitCode::StorageFailed, e))?;
     if let Some(problem) = &report.db_problem {
         eprintln!("sce: spooled {} event(s) for later: {problem}", report.spooled);
     }
     let line = serde_json::to_string(&report)
-        .map_err(|e| CommandError::new(ExitCode::Internal, format!("cannot print the report: {e}")))?;
+        .map_err(|e| CommandError::with_source(ExitCode::Internal, format!("cannot print the report: {e}"), e))?;
     println!("{line}");
     Ok(ExitCode::Ok)
 }

@@ -1,12 +1,11 @@
 //! `sce hooks cursor`: one Cursor hook event.
 
-use std::io::Read;
-
 use clap::Args;
 
-use super::agent_event::record_event;
+use super::HookError;
+use super::agent_event::{read_event, record_event};
 use crate::agents::cursor::{self, CursorEvent, TOOL_NAME};
-use crate::commands::CommandError;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 
 /// Record one Cursor hook event (JSON on stdin, as `.cursor/hooks.json` runs hooks).
@@ -20,19 +19,15 @@ use crate::exit::ExitCode;
 pub struct CursorArgs {}
 
 /// Handles the event; always exits 0.
-pub fn run(_args: CursorArgs) -> Result<ExitCode, CommandError> {
-    let mut input = Vec::new();
-    let read = std::io::stdin().read_to_end(&mut input);
-    let event = read
-        .map_err(|e| format!("cannot read the event from stdin: {e}"))
-        .and_then(|_| CursorEvent::parse(&input).map_err(|e| e.to_string()));
-    let outcome = event.as_ref().map_err(Clone::clone).and_then(|event| {
-        record_event(event.workdir(), TOOL_NAME, |context| cursor::handle(event, context).map_err(|e| e.to_string()))
-    });
+pub fn run(ctx: &CommandHelper, _args: CursorArgs) -> Result<ExitCode, CommandError> {
+    let event = read_event().and_then(|input| CursorEvent::parse(&input).map_err(HookError::event));
+    let outcome = match &event {
+        Ok(event) => record_event(ctx, event.workdir().as_deref(), TOOL_NAME, |context| {
+            cursor::handle(event, context).map_err(HookError::event)
+        }),
+        Err(_) => Ok(()),
+    };
     // Cursor reads the reply; it must come whatever happened.
     println!("{}", event.as_ref().map_or("{}", CursorEvent::reply));
-    if let Err(message) = outcome {
-        eprintln!("sce: cursor hook: {message}");
-    }
-    Ok(ExitCode::Ok)
+    super::report("cursor hook", event.map(|_| ()).and(outcome))
 }

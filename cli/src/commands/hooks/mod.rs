@@ -13,8 +13,9 @@ pub mod prepare_commit_msg;
 
 use clap::Subcommand;
 
-use super::CommandError;
+use super::{CommandError, CommandHelper, ContextError};
 use crate::exit::ExitCode;
+use crate::pipeline::commit::Unrecorded;
 
 /// Hook entry points.
 #[derive(Debug, Subcommand)]
@@ -32,16 +33,85 @@ pub enum HooksCommand {
 }
 
 /// Runs a hook command.
-pub fn run(command: HooksCommand) -> Result<ExitCode, CommandError> {
+pub fn run(ctx: &CommandHelper, command: HooksCommand) -> Result<ExitCode, CommandError> {
     match command {
-        HooksCommand::ConversationTrace(args) => conversation_trace::run(args),
-        HooksCommand::ClaudeCode(args) => claude_code::run(args),
-        HooksCommand::Codex(args) => codex::run(args),
-        HooksCommand::Gemini(args) => gemini::run(args),
-        HooksCommand::Agent(args) => agent::run(args),
-        HooksCommand::Cursor(args) => cursor::run(args),
-        HooksCommand::PostCommit(args) => post_commit::run(args),
-        HooksCommand::PostRewrite(args) => post_rewrite::run(args),
-        HooksCommand::PrepareCommitMsg(args) => prepare_commit_msg::run(args),
+        HooksCommand::ConversationTrace(args) => conversation_trace::run(ctx, args),
+        HooksCommand::ClaudeCode(args) => claude_code::run(ctx, args),
+        HooksCommand::Codex(args) => codex::run(ctx, args),
+        HooksCommand::Gemini(args) => gemini::run(ctx, args),
+        HooksCommand::Agent(args) => agent::run(ctx, args),
+        HooksCommand::Cursor(args) => cursor::run(ctx, args),
+        HooksCommand::PostCommit(args) => post_commit::run(ctx, args),
+        HooksCommand::PostRewrite(args) => post_rewrite::run(ctx, args),
+        HooksCommand::PrepareCommitMsg(args) => prepare_commit_msg::run(ctx, args),
     }
+}
+
+/// Why a hook could not do its work: the one line it prints on stderr before exiting 0.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// stdin could not be read.
+    #[error("cannot read {what} from stdin: {source}")]
+    Stdin {
+        /// What the hook was reading.
+        what: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The repository or its configuration could not be opened.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// git failed.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    /// The agent's event is not understood, or capturing it failed.
+    #[error(transparent)]
+    Event(Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// The batch made of the event is invalid.
+    #[error(transparent)]
+    Envelope(#[from] crate::capture::EnvelopeError),
+    /// The event mapped to nothing to store.
+    #[error("nothing to store")]
+    NothingToStore,
+    /// The events could be neither stored nor spooled.
+    #[error(transparent)]
+    Intake(#[from] crate::pipeline::intake::IntakeError),
+    /// The DB failed: the events wait in the spool.
+    #[error("spooled {spooled} event(s) for later: {problem}")]
+    Spooled {
+        /// How many.
+        spooled: usize,
+        /// Why the DB was not used.
+        problem: String,
+    },
+    /// What the commit being made is made from could not be noted.
+    #[error(transparent)]
+    CommitSources(#[from] crate::pipeline::commit_sources::CommitSourcesError),
+    /// Commits were left without a record (and marked for backfill, or said why not).
+    #[error("{}", unrecorded_line(.0))]
+    Unrecorded(Vec<Unrecorded>),
+}
+
+impl HookError {
+    /// An agent's own error about its event.
+    pub(crate) fn event(e: impl std::error::Error + Send + Sync + 'static) -> HookError {
+        HookError::Event(Box::new(e))
+    }
+}
+
+/// One line for commits left without a record: the reason alone for one, each
+/// commit named for several.
+fn unrecorded_line(unrecorded: &[Unrecorded]) -> String {
+    match unrecorded {
+        [one] => one.to_string(),
+        many => many.iter().map(|u| format!("{}: {u}", u.commit)).collect::<Vec<_>>().join("; "),
+    }
+}
+
+/// Prints a hook's failure in one line (`sce: <hook>: …`); hooks never fail their caller.
+pub(crate) fn report(hook: &str, outcome: Result<(), HookError>) -> Result<ExitCode, CommandError> {
+    if let Err(e) = outcome {
+        eprintln!("sce: {hook}: {e}");
+    }
+    Ok(ExitCode::Ok)
 }

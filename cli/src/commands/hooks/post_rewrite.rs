@@ -1,14 +1,15 @@
 //! `sce hooks post-rewrite`: carry attribution to commits an amend or rebase rewrote.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use clap::Args;
 
-use crate::commands::{CommandError, start_dir};
-use crate::config::Config;
+use super::HookError;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::pipeline::commit::attribute_commit;
+use crate::pipeline::commit::{UnrecordedReason, attribute_or_mark, mark_unrecorded};
 use crate::store::Store;
 
 /// Give commits rewritten by `git commit --amend` or `git rebase` their own Agent Trace
@@ -24,11 +25,8 @@ pub struct PostRewriteArgs {
 }
 
 /// Runs the hook; always exits 0.
-pub fn run(_args: PostRewriteArgs) -> Result<ExitCode, CommandError> {
-    if let Err(message) = carry() {
-        eprintln!("sce: post-rewrite: {message}");
-    }
-    Ok(ExitCode::Ok)
+pub fn run(ctx: &CommandHelper, _args: PostRewriteArgs) -> Result<ExitCode, CommandError> {
+    super::report("post-rewrite", carry(ctx))
 }
 
 /// "OLD NEW [extra]" lines → new commits, each with its old commits (oldest first).
@@ -46,34 +44,35 @@ fn parse_pairs(repo: &Repo, input: &str) -> Vec<(gix::ObjectId, Vec<gix::ObjectI
     out
 }
 
-fn carry() -> Result<(), String> {
+fn carry(ctx: &CommandHelper) -> Result<(), HookError> {
     let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input).map_err(|e| format!("cannot read the rewritten commits: {e}"))?;
-    let repo = Repo::discover(&start_dir(None).map_err(|e| e.message)?).map_err(|e| e.to_string())?;
-    let config = Config::load_for_hook(repo.location.config_scope());
-    crate::logging::apply(&config.logging);
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|source| HookError::Stdin { what: "the rewritten commits", source })?;
+    let repo = ctx.repo()?;
+    let config = ctx.hook_config()?;
     if !config.hooks.enabled.post_rewrite {
         return Ok(());
     }
-    let paths = repo.location.store_paths(&config);
-    let pairs = parse_pairs(&repo, &input);
-    let store = Store::open_configured(&paths, &config).map_err(|e| {
-        for (new, _) in &pairs {
-            let _ = crate::store::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
+    let paths = ctx.paths()?;
+    let pairs = parse_pairs(repo, &input);
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let store = match Store::open_configured(paths, config) {
+        Ok(store) => store,
+        Err(e) => {
+            let reason: UnrecordedReason = Arc::new(e);
+            let unrecorded = pairs.iter().map(|(new, _)| mark_unrecorded(repo, paths, *new, reason.clone())).collect();
+            return Err(HookError::Unrecorded(unrecorded));
         }
-        format!("{e}; run `sce trace backfill` to record the rewritten commits")
-    })?;
-    let mut failed = Vec::new();
+    };
+    let mut unrecorded = Vec::new();
     for (new, olds) in &pairs {
         let now = time::OffsetDateTime::now_utc();
-        if let Err(e) = attribute_commit(&repo, &store, &config, *new, Some(olds), now) {
-            let _ = crate::store::pending::mark(&paths, &new.to_string(), &repo.location.worktree, &e.to_string());
-            failed.push(format!("{new}: {e}"));
+        if let Err(e) = attribute_or_mark(repo, &store, paths, config, *new, Some(olds), now) {
+            unrecorded.push(e);
         }
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}; run `sce trace backfill` to record them", failed.join("; ")))
-    }
+    if unrecorded.is_empty() { Ok(()) } else { Err(HookError::Unrecorded(unrecorded)) }
 }

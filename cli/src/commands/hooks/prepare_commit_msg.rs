@@ -2,9 +2,9 @@
 
 use clap::Args;
 
-use crate::commands::{CommandError, start_dir};
+use super::HookError;
+use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
-use crate::git::Repo;
 use crate::pipeline::commit_sources;
 
 /// Note which commits the commit being made takes its lines from (after
@@ -24,14 +24,12 @@ pub struct PrepareCommitMsgArgs {
 }
 
 /// Runs the hook; always exits 0.
-pub fn run(_args: PrepareCommitMsgArgs) -> Result<ExitCode, CommandError> {
-    let outcome = start_dir(None)
-        .map_err(|e| e.message)
-        .and_then(|dir| Repo::discover(&dir).map_err(|e| e.to_string()))
-        .and_then(|repo| commit_sources::note(&repo).map_err(|e| e.to_string()));
-    match outcome {
-        Ok(noted) => tracing::debug!(?noted, "noted the commit's sources"),
-        Err(message) => eprintln!("sce: prepare-commit-msg: {message}"),
-    }
-    Ok(ExitCode::Ok)
+pub fn run(ctx: &CommandHelper, _args: PrepareCommitMsgArgs) -> Result<ExitCode, CommandError> {
+    super::report("prepare-commit-msg", note(ctx))
+}
+
+fn note(ctx: &CommandHelper) -> Result<(), HookError> {
+    let noted = commit_sources::note(ctx.repo()?)?;
+    tracing::debug!(?noted, "noted the commit's sources");
+    Ok(())
 }
