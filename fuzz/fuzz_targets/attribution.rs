@@ -14,9 +14,10 @@
 //!
 //! Blank lines (equal on both sides, so no marker tells them apart) are judged
 //! by count: agents may not be credited with more blank lines than they wrote
-//! (which session's a blank line is, is counted, not judged) — except after a
-//! person added blank lines sce has not seen yet: deleting one of an agent's
-//! blank lines and adding one elsewhere in the same run leaves no trace.
+//! (which session's a blank line is, is counted, not judged), in runs where no
+//! person wrote blank lines (whose blank line is whose is then only known by
+//! position, which no content reveals; the end-to-end tests cover a person's
+//! blank line next to an agent's rewrite).
 //! Which of two equal blank lines is whose is a coin toss that sce must resolve
 //! to unknown, never to an agent.
 //!
@@ -160,9 +161,11 @@ struct World {
     only_full_reports: bool,
     /// A person inserted, replaced or deleted lines (not only extended them).
     human_restructured: bool,
-    /// A person added blank lines since sce last saw the file (an agent's `before`):
-    /// with deletions of an agent's blank lines, a count no content can reveal.
-    unseen_human_blanks: bool,
+    /// A person added blank lines: which blank lines are a person's and which an
+    /// agent's is then only known by position, which edits do not always reveal
+    /// (a person who turns an agent's blank line into text and adds a blank line
+    /// next to it leaves the same text as one who added the text line).
+    human_blanks: bool,
     crlf: bool,
     no_final_newline: bool,
     next_char: u32,
@@ -323,7 +326,6 @@ impl World {
             Report::Full => {
                 self.view.apply(&who, EditContent::Full { before: Some(&before), after: &after });
                 self.dirty = false;
-                self.unseen_human_blanks = false;
             }
             Report::FullNoBefore => {
                 self.view.apply(&who, EditContent::Full { before: None, after: &after });
@@ -366,7 +368,7 @@ impl World {
             self.lines = next;
             self.dirty = true;
             self.human_restructured |= !matches!(change, Change::Modify { .. });
-            self.unseen_human_blanks |= matches!(change, Change::Blank { .. });
+            self.human_blanks |= matches!(change, Change::Blank { .. });
             self.log.push(format!("human {change:?}\n    → {}", Self::descs(&self.lines)));
         }
     }
@@ -397,7 +399,7 @@ impl World {
         // another's blank line and adds one of its own leaves the same text, which the
         // minimal diff keeps): only blank lines credited beyond what agents wrote are wrong.
         let (credited_blanks, written_blanks) = (blanks_credited.iter().sum::<usize>(), blanks_written.iter().sum::<usize>());
-        if credited_blanks > written_blanks && !self.unseen_human_blanks {
+        if credited_blanks > written_blanks && !self.human_blanks {
             errors.push(format!("  {credited_blanks} blank lines credited to agents, which wrote {written_blanks}"));
         }
         for s in 0..SESSIONS as usize {
@@ -478,7 +480,7 @@ fuzz_target!(|scenario: Scenario| {
         dirty: false,
         only_full_reports: true,
         human_restructured: false,
-        unseen_human_blanks: false,
+        human_blanks: false,
         crlf: scenario.crlf,
         no_final_newline: scenario.no_final_newline,
         next_char: 0,
