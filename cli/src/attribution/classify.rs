@@ -107,8 +107,7 @@ fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [Class<u32>]
             continue;
         }
         let mut end = start;
-        while end + 1 < classes.len() && matches!(classes[end + 1], Class::Ai(_)) && is_trivial(&committed[end + 1])
-        {
+        while end + 1 < classes.len() && matches!(classes[end + 1], Class::Ai(_)) && is_trivial(&committed[end + 1]) {
             end += 1;
         }
         let before = start.checked_sub(1).is_some_and(|i| credited(&classes[i]));

@@ -5,8 +5,8 @@ use clap::Args;
 use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::store::retention::{GcOutcome, collect};
 use crate::git::Repo;
+use crate::store::retention::{GcOutcome, collect};
 
 /// Remove what attribution no longer needs from sce's database, and reclaim the space.
 ///

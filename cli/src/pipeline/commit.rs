@@ -7,9 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::attribution::{Author, EditContent, FileView, classify_added_lines, split_lines};
-use crate::pipeline::carry::{CarrySources, sources_named_in_message};
 use crate::config::Config;
 use crate::git::{ChangedFile, FileChange, GitError, NoteError, Repo, write_note};
+use crate::pipeline::carry::{CarrySources, sources_named_in_message};
 use crate::record::{
     AttributedFile, Class, CommitContext, RecordCache, RecordInvalid, TraceRecord, build_record, validate,
 };

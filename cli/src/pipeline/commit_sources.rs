@@ -13,8 +13,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::carry::sources_named_in_message;
 use crate::git::Repo;
+use crate::pipeline::carry::sources_named_in_message;
 
 /// How many commits a `cherry-pick -n`'s message is compared with when looking for the picked commit.
 const PICK_SEARCH_LIMIT: usize = 5_000;

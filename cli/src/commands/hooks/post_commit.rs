@@ -3,13 +3,13 @@
 use clap::Args;
 
 use crate::commands::{CommandError, start_dir};
-use crate::pipeline::commit_sources::CommitSources;
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::Repo;
-use crate::store::pending;
 use crate::pipeline::commit::attribute_commit;
+use crate::pipeline::commit_sources::CommitSources;
 use crate::store::Store;
+use crate::store::pending;
 
 /// Attribute HEAD's added lines to agent sessions and write its Agent Trace record.
 ///

@@ -3,9 +3,9 @@
 use clap::Args;
 
 use crate::commands::{CommandError, start_dir};
-use crate::pipeline::commit_sources;
 use crate::exit::ExitCode;
 use crate::git::Repo;
+use crate::pipeline::commit_sources;
 
 /// Note which commits the commit being made takes its lines from (after
 /// `git merge --squash`, `cherry-pick -n` or `revert -n`), so that post-commit
