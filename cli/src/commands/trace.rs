@@ -8,16 +8,20 @@ use crate::commands::{CommandError, start_dir};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::git::{Repo, read_note};
-use crate::store::pending;
 use crate::pipeline::commit::attribute_commit;
 use crate::record::TraceRecord;
+use crate::store::pending;
 use crate::store::{Store, StorePaths};
 
 /// Agent Trace records.
 #[derive(Debug, Subcommand)]
 pub enum TraceCommand {
-    // Help text: the doc comment of each Args struct.
+    // A variant over an Args struct is documented with `#[doc = concat!(…)]`: rustdoc
+    // reads it, clap does not, so its help text stays the Args struct's doc comment
+    // (a `///` here would replace it).
+    #[doc = concat!("Shows the record of one commit.")]
     Show(ShowArgs),
+    #[doc = concat!("Makes the records that post-commit could not.")]
     Backfill(BackfillArgs),
 }
 
