@@ -10,8 +10,8 @@ rustPlatform.buildRustPackage {
 
   # Only what the build reads: the manifests, the crate, the files it embeds with
   # include_str! (plugins/opencode/sce-agent-trace.ts, config/schema/*.json,
-  # cli/src/record/*.json, cli/migrations/*.sql) and tests/, which cli/Cargo.toml
-  # names as [[test]] targets (needed by `cargo clippy --all-targets` in the checks).
+  # cli/src/record/*.json, cli/migrations/*.sql) and tests/, whose main.rs cli/Cargo.toml
+  # names as its [[test]] target (needed by `cargo clippy --all-targets` in the checks).
   # Editing README.md, bench/ or the Nix files does not rebuild sce.
   src = fs.toSource {
     root = ../.;

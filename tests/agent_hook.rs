@@ -1,9 +1,7 @@
 //! `sce hooks agent`, the contract for any other agent, through the real binary, a
 //! real git repository and the real DB.
 
-mod common;
-
-use common::{TestRepo, line_classes, run_sce};
+use crate::common::{TestRepo, line_classes, run_sce};
 use serde_json::{Value, json};
 
 fn hook(repo: &TestRepo, event: &Value) -> String {

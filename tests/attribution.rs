@@ -1,9 +1,7 @@
 //! Attribution scenarios: real `git commit` with the post-commit hook, real DB,
 //! records read back through `sce trace show --json` and asserted line by line.
 
-mod common;
-
-use common::{Agent, TestRepo, counts, line_classes};
+use crate::common::{Agent, TestRepo, counts, line_classes};
 use serde_json::{Value, json};
 
 const MODEL_A: &str = "anthropic/claude-sonnet-4-5";

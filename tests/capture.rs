@@ -1,8 +1,7 @@
 //! Capture scenarios: `sce hooks conversation-trace` against a real repo and DB.
 
-mod common;
-
-use common::{TestRepo, run_sce};
+use crate::common;
+use crate::common::{TestRepo, run_sce};
 use sce::store::{CountedTable, Store, StorePaths};
 use serde_json::{Value, json};
 

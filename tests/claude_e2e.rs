@@ -5,14 +5,15 @@
 //! Claude Code is fetched once with `npm pack @anthropic-ai/claude-code-linux-x64@2.1.332`
 //! into the test cache (`common/npm_cache.rs`), or taken from `SCE_CLAUDE_BIN`.
 
-mod common;
-
 use std::path::Path;
 use std::time::Instant;
 
-use common::claude::{CLAUDE_VERSION, hook_settings, read_jsonl, run_claude, shell_quote, write_project_settings};
-use common::fake_anthropic::{FakeAnthropic, Step};
-use common::{TestRepo, line_classes};
+use crate::common;
+use crate::common::claude::{
+    CLAUDE_VERSION, hook_settings, read_jsonl, run_claude, shell_quote, write_project_settings,
+};
+use crate::common::fake_anthropic::{FakeAnthropic, Step};
+use crate::common::{TestRepo, line_classes};
 use serde_json::{Value, json};
 
 /// Every JSON document in `path` (one per hook call; documents may span lines).

@@ -1,8 +1,6 @@
 //! The command line surface: help, version, completion, exit codes.
 
-mod common;
-
-use common::run_sce;
+use crate::common::run_sce;
 
 #[test]
 fn help_version_and_completion() {

@@ -7,14 +7,12 @@
 //! Codex is fetched once with `npm pack @openai/codex@0.171.0-linux-x64` into the test
 //! cache (`common/npm_cache.rs`), or taken from `SCE_CODEX_BIN`.
 
-mod common;
-
 use std::path::Path;
 use std::time::Instant;
 
-use common::codex::{CODEX_VERSION, DEFAULT_MODEL, describe, run_codex, thread_id, write_config};
-use common::fake_responses::{FakeResponses, Step};
-use common::{TestRepo, line_classes, run_sce};
+use crate::common::codex::{CODEX_VERSION, DEFAULT_MODEL, describe, run_codex, thread_id, write_config};
+use crate::common::fake_responses::{FakeResponses, Step};
+use crate::common::{TestRepo, line_classes, run_sce};
 
 /// `sce setup --codex`; a session that adds a file and edits it (apply_patch), edits a
 /// file a person wrote (apply_patch), changes a file and makes one with the shell

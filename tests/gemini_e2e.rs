@@ -5,14 +5,13 @@
 //! Gemini CLI is fetched once with `npm pack @google/gemini-cli@0.61.0` into the test
 //! cache (`common/npm_cache.rs`), or taken from `SCE_GEMINI_JS`; it needs node ≥ 20.
 
-mod common;
-
 use std::path::Path;
 use std::time::Instant;
 
-use common::fake_gemini::{FakeGemini, Step};
-use common::gemini::{GEMINI_VERSION, describe, run_gemini, trust_folder, write_user_settings};
-use common::{TestRepo, line_classes, run_sce};
+use crate::common;
+use crate::common::fake_gemini::{FakeGemini, Step};
+use crate::common::gemini::{GEMINI_VERSION, describe, run_gemini, trust_folder, write_user_settings};
+use crate::common::{TestRepo, line_classes, run_sce};
 use sce::store::{Store, StorePaths};
 use serde_json::{Value, json};
 

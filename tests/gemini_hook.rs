@@ -3,11 +3,10 @@
 //! the real DB: the tools' effects are replayed on the work tree between BeforeTool
 //! and AfterTool, as Gemini makes them.
 
-mod common;
-
 use std::path::Path;
 
-use common::{TestRepo, line_classes, run_sce};
+use crate::common;
+use crate::common::{TestRepo, line_classes, run_sce};
 use sce::store::{Store, StorePaths};
 use serde_json::Value;
 

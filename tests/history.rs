@@ -1,9 +1,7 @@
 //! Reading history back: `sce blame`, `sce stats`, and sharing records with
 //! `sce notes push|fetch` through a real bare remote.
 
-mod common;
-
-use common::{Agent, TestRepo, run_sce};
+use crate::common::{Agent, TestRepo, run_sce};
 use serde_json::Value;
 
 const MODEL_A: &str = "anthropic/claude-sonnet-4-5";

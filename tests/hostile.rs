@@ -2,9 +2,8 @@
 //! deep JSON, paths that try to leave the repository, and paths that try to
 //! inject into hook scripts.
 
-mod common;
-
-use common::{Agent, TestRepo, counts, run_sce};
+use crate::common;
+use crate::common::{Agent, TestRepo, counts, run_sce};
 use sce::store::{Store, StorePaths};
 use serde_json::{Value, json};
 

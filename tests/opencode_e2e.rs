@@ -8,9 +8,8 @@
 //! `SCE_OPENCODE_BIN`); the fake OpenAI-compatible model is `common/fake_openai.rs`
 //! and the session runner `common/opencode.rs`.
 
-mod common;
-
-use common::{TestRepo, counts, line_classes};
+use crate::common;
+use crate::common::{TestRepo, counts, line_classes};
 use serde_json::{Value, json};
 
 /// Runs one scripted session in `repo`; returns OpenCode's session id.

@@ -8,9 +8,8 @@
 //! or `SCE_PI_JS`); the fake model is `common/fake_openai.rs`. The extension under test
 //! is the one `sce setup --pi` installs, `.pi/extensions/sce-agent-trace.ts`.
 
-mod common;
-
-use common::{TestRepo, counts, line_classes};
+use crate::common;
+use crate::common::{TestRepo, counts, line_classes};
 use serde_json::json;
 
 #[test]

@@ -2,9 +2,7 @@
 //! reorder/squash/fixup/drop), cherry-pick (-x and --no-commit), merge --squash,
 //! reset --soft — each through real git with the hooks `sce setup` installs.
 
-mod common;
-
-use common::{Agent, TestRepo, counts, line_classes};
+use crate::common::{Agent, TestRepo, counts, line_classes};
 use serde_json::Value;
 
 const MODEL: &str = "anthropic/claude-sonnet-4-5";

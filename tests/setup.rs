@@ -1,11 +1,10 @@
 //! `sce setup`, `sce doctor` and `sce demo` against real repositories.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Agent, TestRepo, counts, problem_names, run_sce};
+use crate::common;
+use crate::common::{Agent, TestRepo, counts, problem_names, run_sce};
 use serde_json::Value;
 
 fn setup(repo: &TestRepo, args: &[&str]) -> String {

@@ -3,12 +3,11 @@
 //! gc never changes what a commit is attributed, and a DB written by the previous
 //! release is migrated.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Agent, TestRepo, line_classes, run_sce};
+use crate::common;
+use crate::common::{Agent, TestRepo, line_classes, run_sce};
 use sce::store::{CountedTable, SCHEMA_VERSION, Store, StorePaths};
 use serde_json::{Value, json};
 

@@ -2,13 +2,12 @@
 //! commit (both offline against the tests' own fake servers): each line is credited
 //! to the agent that last wrote it.
 
-mod common;
-
-use common::claude::run_claude;
-use common::codex::{run_codex, thread_id, write_config};
-use common::fake_anthropic::{FakeAnthropic, Step as ClaudeStep};
-use common::fake_responses::{FakeResponses, Step as CodexStep};
-use common::{TestRepo, line_classes, run_sce};
+use crate::common;
+use crate::common::claude::run_claude;
+use crate::common::codex::{run_codex, thread_id, write_config};
+use crate::common::fake_anthropic::{FakeAnthropic, Step as ClaudeStep};
+use crate::common::fake_responses::{FakeResponses, Step as CodexStep};
+use crate::common::{TestRepo, line_classes, run_sce};
 use serde_json::json;
 
 #[test]

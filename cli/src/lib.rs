@@ -7,6 +7,8 @@
 //! [`attribution`] and writes a [`record`] to the [`store`] and git notes;
 //! [`report`] reads records back (blame, stats). [`commands`] only wires these.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod agents;
 pub mod attribution;
 pub mod capture;

@@ -1,5 +1,7 @@
 //! The `sce` binary: parse arguments, run the command, map failures to exit codes.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 use clap::Parser;
 use sce::commands::{self, Cli};
 

@@ -4,7 +4,6 @@
 //! The binary is the file `claude` of `@anthropic-ai/claude-code-linux-x64@2.1.332`,
 //! fetched once with `npm pack` into the test cache (`common::npm_cache`), or the
 //! file named by `SCE_CLAUDE_BIN`. The test crate must have `mod common;` at its root.
-#![allow(dead_code)]
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -17,8 +16,6 @@ use serde_json::{Value, json};
 
 pub const CLAUDE_PACKAGE: &str = "@anthropic-ai/claude-code-linux-x64";
 pub const CLAUDE_VERSION: &str = "2.1.332";
-/// The model id the sessions request unless told otherwise.
-pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5-20250929";
 /// A session is killed (with its process group) after this long.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
 

@@ -6,7 +6,6 @@
 //! `@openai/codex@0.171.0-linux-x64`, fetched once with `npm pack` into the test
 //! cache (`common::npm_cache`), or the file named by `SCE_CODEX_BIN`. The test crate
 //! must have `mod common;` at its root.
-#![allow(dead_code)]
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

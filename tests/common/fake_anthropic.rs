@@ -14,8 +14,7 @@
 //! pieces) / `content_block_stop`, `message_delta` (stop_reason) and
 //! `message_stop`. The reply's `message.model` is the model the request named.
 //!
-//! Every request is logged (method, path, headers without credentials, body).
-#![allow(dead_code)]
+//! Every request is logged (method, path, body).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -62,20 +61,12 @@ pub struct Request {
     pub method: String,
     /// The path with its query (`/v1/messages?beta=true`).
     pub path: String,
-    /// Headers, lower-cased names, without `x-api-key` and `authorization`.
-    pub headers: Vec<(String, String)>,
     /// The parsed JSON body (`Value::Null` when empty; `{"_raw": text}` when not JSON).
     pub body: Value,
     pub kind: Kind,
 }
 
 impl Request {
-    /// The header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
-    }
-
     /// The names of the tools the request offers.
     pub fn tool_names(&self) -> Vec<String> {
         tool_names(&self.body)
@@ -206,8 +197,6 @@ fn tool_results(body: &Value) -> Vec<Value> {
 struct RawRequest {
     method: String,
     path: String,
-    /// Lower-cased names, credentials left out.
-    headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
@@ -258,13 +247,12 @@ fn read_request(stream: &TcpStream) -> std::io::Result<RawRequest> {
         body.resize(len, 0);
         reader.read_exact(&mut body)?;
     }
-    let headers = headers.into_iter().filter(|(k, _)| k != "x-api-key" && k != "authorization").collect();
-    Ok(RawRequest { method, path, headers, body })
+    Ok(RawRequest { method, path, body })
 }
 
 fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let RawRequest { method, path, headers, body: raw } = read_request(&stream)?;
+    let RawRequest { method, path, body: raw } = read_request(&stream)?;
     if method.is_empty() {
         return Ok(()); // the wake-up connection from Drop, or a probe
     }
@@ -283,13 +271,7 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     } else {
         Kind::Side
     };
-    shared.log.lock().unwrap().push(Request {
-        method: method.clone(),
-        path: path.clone(),
-        headers,
-        body: body.clone(),
-        kind,
-    });
+    shared.log.lock().unwrap().push(Request { method: method.clone(), path: path.clone(), body: body.clone(), kind });
 
     let reply = match kind {
         Kind::Other => {

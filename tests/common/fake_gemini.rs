@@ -15,8 +15,7 @@
 //! with an id, or a text; `finishReason: STOP`; `usageMetadata`; `modelVersion` = the
 //! model the path named).
 //!
-//! Every request is logged (method, path, headers without credentials, body).
-#![allow(dead_code)]
+//! Every request is logged (method, path, body).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -63,8 +62,6 @@ pub struct Request {
     pub method: String,
     /// The path with its query.
     pub path: String,
-    /// Headers, lower-cased names, without `x-goog-api-key` and `authorization`.
-    pub headers: Vec<(String, String)>,
     /// The parsed JSON body (`Value::Null` when empty; `{"_raw": text}` when not JSON).
     pub body: Value,
     /// The model the path names (`/models/<model>:<rpc>`).
@@ -73,12 +70,6 @@ pub struct Request {
 }
 
 impl Request {
-    /// The header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
-    }
-
     /// The names of the functions the request offers.
     pub fn tool_names(&self) -> Vec<String> {
         tool_names(&self.body)
@@ -215,8 +206,6 @@ fn side_json() -> Value {
 struct RawRequest {
     method: String,
     path: String,
-    /// Lower-cased names, credentials left out.
-    headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
@@ -267,13 +256,12 @@ fn read_request(stream: &TcpStream) -> std::io::Result<RawRequest> {
         body.resize(len, 0);
         reader.read_exact(&mut body)?;
     }
-    let headers = headers.into_iter().filter(|(k, _)| k != "x-goog-api-key" && k != "authorization").collect();
-    Ok(RawRequest { method, path, headers, body })
+    Ok(RawRequest { method, path, body })
 }
 
 fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let RawRequest { method, path, headers, body: raw } = read_request(&stream)?;
+    let RawRequest { method, path, body: raw } = read_request(&stream)?;
     if method.is_empty() {
         return Ok(()); // the wake-up connection from Drop, or a probe
     }
@@ -298,7 +286,6 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     shared.log.lock().unwrap().push(Request {
         method: method.clone(),
         path: path.clone(),
-        headers,
         body: body.clone(),
         model: model.clone(),
         kind,

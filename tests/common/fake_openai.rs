@@ -82,11 +82,6 @@ impl FakeOpenAi {
         FakeOpenAi { addr, state, acceptor: Some(acceptor) }
     }
 
-    /// The port the server listens on.
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
     /// The base URL an OpenAI-compatible client is given: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
         format!("http://{}/v1", self.addr)

@@ -5,7 +5,6 @@
 //! system `node` ≥ 20), fetched once with `npm pack` into the test cache
 //! (`common::npm_cache`), or the file named by `SCE_GEMINI_JS`. The test crate must
 //! have `mod common;` at its root.
-#![allow(dead_code)]
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -18,8 +17,6 @@ use serde_json::{Value, json};
 
 pub const GEMINI_PACKAGE: &str = "@google/gemini-cli";
 pub const GEMINI_VERSION: &str = "0.61.0";
-/// The model id the sessions request.
-pub const DEFAULT_MODEL: &str = "gemini-2.5-pro";
 /// A session is killed (with its process group) after this long.
 pub const TIMEOUT: Duration = Duration::from_secs(180);
 

@@ -1,6 +1,5 @@
 //! Shared helpers for the end-to-end scenarios: a real git repository in a
 //! temp dir, the real `sce` binary, and the real Turso DB it writes.
-#![allow(dead_code)]
 
 pub mod claude;
 pub mod codex;
@@ -150,14 +149,13 @@ pub fn run_sce(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> 
 pub struct Agent<'r> {
     pub repo: &'r TestRepo,
     pub session: String,
-    pub model: String,
     next: std::cell::Cell<u32>,
 }
 
 impl<'r> Agent<'r> {
     /// A session with a model; its assistant message is reported at once.
     pub fn new(repo: &'r TestRepo, session: &str, model: &str) -> Agent<'r> {
-        let agent = Agent { repo, session: session.into(), model: model.into(), next: std::cell::Cell::new(0) };
+        let agent = Agent { repo, session: session.into(), next: std::cell::Cell::new(0) };
         repo.send(&json!({"type": "message.updated", "tool_name": "opencode", "tool_version": "1.18.33",
             "payloads": [{"session_id": session, "message_id": "msg_1", "role": "assistant",
                           "model_id": model, "time_created_ms": 1_763_600_000_000u64}]}));

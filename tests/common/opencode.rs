@@ -36,6 +36,7 @@ pub fn opencode_bin() -> PathBuf {
 }
 
 /// What one session left behind.
+#[expect(dead_code, reason = "kept for a scenario to inspect: the scenarios read only the id today")]
 pub struct Session {
     /// OpenCode's session id (`ses_…`).
     pub id: String,

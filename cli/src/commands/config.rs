@@ -12,10 +12,16 @@ use crate::exit::ExitCode;
 /// Configuration commands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    // Help text: the doc comment of each Args struct.
+    // A variant over an Args struct is documented with `#[doc = concat!(…)]`: rustdoc
+    // reads it, clap does not, so its help text stays the Args struct's doc comment
+    // (a `///` here would replace it).
+    #[doc = concat!("Shows which layer each configuration value comes from.")]
     Show(ShowArgs),
+    #[doc = concat!("Checks configuration files before a hook meets them.")]
     Validate(ValidateArgs),
+    #[doc = concat!("Prints the schema, for editors and other tools to check files against.")]
     Schema(SchemaArgs),
+    #[doc = concat!("Writes a starting configuration file to edit.")]
     Init(InitArgs),
 }
 

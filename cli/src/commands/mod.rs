@@ -38,18 +38,26 @@ pub struct Cli {
 /// Every subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    // Help text: the doc comment of each Args struct.
+    // A variant over an Args struct is documented with `#[doc = concat!(…)]`: rustdoc
+    // reads it, clap does not, so its help text stays the Args struct's doc comment
+    // (a `///` here would replace it).
+    #[doc = concat!("Installs what feeds the records: git hooks and the agents' integrations.")]
     Setup(setup::SetupArgs),
     /// Show, check and create sce's configuration.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    #[doc = concat!("Finds, and with --fix repairs, whatever keeps commits from getting records.")]
     Doctor(doctor::DoctorArgs),
+    #[doc = concat!("Keeps the store bounded: removes what retention no longer needs.")]
     Gc(gc::GcArgs),
+    #[doc = concat!("Says who wrote each line of a file: a person or an agent's session.")]
     Blame(blame::BlameArgs),
+    #[doc = concat!("Sums the records of a range of commits: the AI share of the added lines.")]
     Stats(stats::StatsArgs),
     /// Share Agent Trace records with a remote (push, fetch).
     #[command(subcommand)]
     Notes(notes::NotesCommand),
+    #[doc = concat!("Shows the whole flow on a scratch repository, without a real agent.")]
     Demo(demo::DemoArgs),
     /// Entry points called by git hooks and agent plugins.
     #[command(subcommand)]
@@ -57,7 +65,7 @@ pub enum Command {
     /// Show Agent Trace records of commits.
     #[command(subcommand)]
     Trace(trace::TraceCommand),
-    // Help text: the doc comment of CompletionArgs.
+    #[doc = concat!("Shell completions, so that subcommands and flags tab-complete.")]
     Completion(completion::CompletionArgs),
 }
 

@@ -12,8 +12,12 @@ const PUSH_ATTEMPTS: usize = 5;
 /// Share Agent Trace records (the notes ref) with a remote.
 #[derive(Debug, Subcommand)]
 pub enum NotesCommand {
-    // Help text: the doc comment of each Args struct.
+    // A variant over an Args struct is documented with `#[doc = concat!(…)]`: rustdoc
+    // reads it, clap does not, so its help text stays the Args struct's doc comment
+    // (a `///` here would replace it).
+    #[doc = concat!("Sends the records to a remote, so others see them.")]
     Push(RemoteArgs),
+    #[doc = concat!("Brings a remote's records in, merged with the local ones.")]
     Fetch(FetchArgs),
 }
 

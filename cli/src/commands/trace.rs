@@ -13,8 +13,12 @@ use crate::store::{Store, pending};
 /// Agent Trace records.
 #[derive(Debug, Subcommand)]
 pub enum TraceCommand {
-    // Help text: the doc comment of each Args struct.
+    // A variant over an Args struct is documented with `#[doc = concat!(…)]`: rustdoc
+    // reads it, clap does not, so its help text stays the Args struct's doc comment
+    // (a `///` here would replace it).
+    #[doc = concat!("Shows the record of one commit.")]
     Show(ShowArgs),
+    #[doc = concat!("Makes the records that post-commit could not.")]
     Backfill(BackfillArgs),
 }
 

@@ -390,9 +390,27 @@ struct AuthorTable {
 }
 
 impl AuthorTable {
+    /// The author's index. A session whose model was not known yet for some of its
+    /// edits (an agent's hook can run before its transcript names the model) is
+    /// one author: the one with the model.
     fn index_of(&mut self, author: &Author) -> usize {
         if let Some(index) = self.index.get(author) {
             return *index;
+        }
+        let same_session = |a: &Author| a.session_id == author.session_id && a.tool_name == author.tool_name;
+        let known = match &author.model_id {
+            None => self.authors.iter().position(|a| same_session(a) && a.model_id.is_some()),
+            Some(_) => self.authors.iter().position(|a| same_session(a) && a.model_id.is_none()).inspect(|i| {
+                let entry = &mut self.authors[*i];
+                entry.model_id.clone_from(&author.model_id);
+                if entry.tool_version.is_none() {
+                    entry.tool_version.clone_from(&author.tool_version);
+                }
+            }),
+        };
+        if let Some(index) = known {
+            self.index.insert(author.clone(), index);
+            return index;
         }
         self.authors.push(author.clone());
         self.index.insert(author.clone(), self.authors.len() - 1);
@@ -468,4 +486,30 @@ pub fn attribute_or_mark(
 ) -> Result<Attribution, Unrecorded> {
     attribute_commit(repo, store, config, commit, carry_from, now)
         .map_err(|e| mark_unrecorded(repo, paths, commit, std::sync::Arc::new(e)))
+}
+
+#[cfg(test)]
+mod author_table_tests {
+    use super::*;
+
+    #[test]
+    fn a_session_whose_model_came_late_is_one_author() {
+        let without = Author {
+            session_id: "s".into(),
+            model_id: None,
+            tool_name: Some("claude-code".into()),
+            tool_version: None,
+        };
+        let with = Author { model_id: Some("anthropic/m".into()), tool_version: Some("2.1".into()), ..without.clone() };
+        let other = Author { model_id: Some("anthropic/other".into()), ..with.clone() };
+        let mut table = AuthorTable::default();
+        assert_eq!(table.index_of(&without), 0);
+        assert_eq!(table.index_of(&with), 0);
+        assert_eq!(table.index_of(&without), 0);
+        // A session that switched models keeps both.
+        assert_eq!(table.index_of(&other), 1);
+        let authors = table.into_authors();
+        assert_eq!(authors[0].model_id.as_deref(), Some("anthropic/m"));
+        assert_eq!(authors[0].tool_version.as_deref(), Some("2.1"));
+    }
 }

@@ -20,15 +20,26 @@ use crate::pipeline::commit::Unrecorded;
 /// Hook entry points.
 #[derive(Debug, Subcommand)]
 pub enum HooksCommand {
-    // Help text: the doc comment of each Args struct.
+    // A variant over an Args struct is documented with `#[doc = concat!(…)]`: rustdoc
+    // reads it, clap does not, so its help text stays the Args struct's doc comment
+    // (a `///` here would replace it).
+    #[doc = concat!("Takes the OpenCode plugin's and pi extension's envelopes of agent events.")]
     ConversationTrace(conversation_trace::ConversationTraceArgs),
+    #[doc = concat!("Takes Claude Code's hook events.")]
     ClaudeCode(claude_code::ClaudeCodeArgs),
+    #[doc = concat!("Takes Codex CLI's hook events.")]
     Codex(codex::CodexArgs),
+    #[doc = concat!("Takes Gemini CLI's hook events.")]
     Gemini(gemini::GeminiArgs),
+    #[doc = concat!("Takes the events of any other agent, in sce's own contract.")]
     Agent(agent::AgentArgs),
+    #[doc = concat!("Takes Cursor's hook events.")]
     Cursor(cursor::CursorArgs),
+    #[doc = concat!("Git's post-commit hook: attributes the new commit and writes its record.")]
     PostCommit(post_commit::PostCommitArgs),
+    #[doc = concat!("Git's post-rewrite hook: gives amended and rebased commits their records.")]
     PostRewrite(post_rewrite::PostRewriteArgs),
+    #[doc = concat!("Git's prepare-commit-msg hook: notes what a squash or pick -n takes its lines from.")]
     PrepareCommitMsg(prepare_commit_msg::PrepareCommitMsgArgs),
 }
 
