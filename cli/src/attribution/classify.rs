@@ -1,7 +1,7 @@
 //! Aligning committed content with the agents' view and classifying each line.
 
 use super::align::{Source, Step, added_mask, align, blank_runs, slides};
-use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
+use super::similarity::{mixed_similarity, pair_lines};
 use super::view::{FileView, RemovedLines, is_substantive};
 use crate::class::Class;
 
@@ -10,7 +10,7 @@ fn judged(author: u32, agent: &str, committed: &str) -> Class<u32> {
     if agent == committed {
         return Class::Ai(author);
     }
-    match similarity_at_least(agent, committed, MIXED_THRESHOLD) {
+    match mixed_similarity(agent, committed) {
         Some(score) if score >= 1.0 => Class::Ai(author),
         Some(_) => Class::Mixed(author),
         None => Class::Unknown,

@@ -28,10 +28,41 @@ pub fn similarity_at_least(a: &str, b: &str, cutoff: f64) -> Option<f64> {
     rapidfuzz::fuzz::ratio_with_args(a.chars(), b.chars(), &args)
 }
 
+/// Whether `line` can be `agent` edited by a person under the mixed rule: at
+/// least [`MIXED_THRESHOLD`] similar by characters, and keeping at least that
+/// share of the agent's words (identifiers, numbers; a word the person extended
+/// counts as kept). The characters alone pair unrelated lines of one shape
+/// (`def alpha_value_177(graph):` and `def alpha_route_328(unit):` are 0.57 similar); the words
+/// tell a person's tweak (`compute(a, b)  # ok`) from a line they wrote instead.
+/// Returns the character similarity.
+pub fn mixed_similarity(agent: &str, line: &str) -> Option<f64> {
+    let score = similarity_at_least(agent, line, MIXED_THRESHOLD)?;
+    if score >= 1.0 {
+        return Some(score);
+    }
+    let words = |text: &'_ str| -> Vec<String> {
+        text.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    };
+    let agent_words = words(agent);
+    let total: usize = agent_words.iter().map(|w| w.chars().count()).sum();
+    if total == 0 {
+        return Some(score);
+    }
+    let mut theirs = words(line);
+    let mut kept = 0;
+    for word in &agent_words {
+        if let Some(i) = theirs.iter().position(|w| w.starts_with(word.as_str()) || word.starts_with(w.as_str())) {
+            kept += word.chars().count().min(theirs[i].chars().count());
+            theirs.swap_remove(i);
+        }
+    }
+    (kept as f64 >= MIXED_THRESHOLD * total as f64).then_some(score)
+}
+
 /// Within one changed block, pairs each new line with the agent line it most
 /// likely came from: in order, near its proportional position, the most similar
 /// of the candidates (`agent_text(i)` is the text an agent wrote for old line
-/// `i`, `None` for lines no agent wrote), when at least [`MIXED_THRESHOLD`] similar.
+/// `i`, `None` for lines no agent wrote), when the mixed rule allows it ([`mixed_similarity`]).
 /// Returns per new line the old line and the similarity.
 pub fn pair_lines<'a>(
     old_len: usize,
@@ -45,7 +76,7 @@ pub fn pair_lines<'a>(
         let low = next_old.max(expected.saturating_sub(PAIRING_WINDOW));
         let high = (expected + PAIRING_WINDOW + 1).min(old_len);
         let best = (low..high)
-            .filter_map(|i| Some((i, similarity_at_least(agent_text(i)?, line, MIXED_THRESHOLD)?)))
+            .filter_map(|i| Some((i, mixed_similarity(agent_text(i)?, line)?)))
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
         if let Some((i, score)) = best {
             pairs[j] = Some((i, score));
@@ -73,6 +104,19 @@ mod tests {
         assert!((similarity(alphabet, "acegikmoqsuwy") - 26.0 / 39.0).abs() < 1e-9);
         assert_eq!(similarity_at_least("abcd", "abxy", 0.5), Some(0.5));
         assert_eq!(similarity_at_least("abcd", "axyz", 0.5), None);
+    }
+
+    #[test]
+    fn the_mixed_rule_keeps_the_agent_s_words() {
+        // A person's remark or an extra argument keeps the agent's words.
+        assert!(mixed_similarity("let total = compute(a, b);", "let total = compute(a, b);  # ok").is_some());
+        assert!(mixed_similarity("let total = compute(a, b);", "let totals = compute(a, b, c);").is_some());
+        // A line of the same shape with other words is not the agent's line edited.
+        let (agent, other) = ("def alpha_value_177(graph):", "def alpha_route_328(unit):");
+        assert!(similarity(agent, other) >= 0.5);
+        assert_eq!(mixed_similarity(agent, other), None);
+        // Punctuation-only lines are judged by their characters.
+        assert!(mixed_similarity("});", "}));").is_some());
     }
 
     #[test]

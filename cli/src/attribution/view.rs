@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::align::{Source, Step, added_mask, align, blank_runs, slides};
 use super::lines::split_lines;
-use super::similarity::{MIXED_THRESHOLD, pair_lines, similarity_at_least};
+use super::similarity::{MIXED_THRESHOLD, mixed_similarity, pair_lines, similarity_at_least};
 use crate::unidiff::{Hunk, HunkLine};
 use serde::{Deserialize, Serialize};
 
@@ -559,7 +559,7 @@ impl FileView {
             let agent = self.agent_text(i).map(str::to_string);
             self.edited[i] = match agent {
                 Some(agent) if agent == *text => None,
-                Some(agent) if similarity_at_least(&agent, text, MIXED_THRESHOLD).is_some() => Some(agent),
+                Some(agent) if mixed_similarity(&agent, text).is_some() => Some(agent),
                 _ => {
                     self.owners[i] = None;
                     None
