@@ -8,6 +8,7 @@ mod cache;
 mod metadata;
 mod read;
 mod schema;
+mod session_commits;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,7 @@ pub use cache::RecordCache;
 pub use metadata::{GitContext, LineCounts, Metadata, SceMetadata, SessionSummary};
 pub use read::{Credit, RangeEntry};
 pub use schema::{RecordInvalid, validate};
+pub use session_commits::{SessionCommit, session_commits};
 
 /// The spec version sce writes.
 pub const SPEC_VERSION: &str = "0.1.0";

@@ -21,6 +21,7 @@ struct Migration {
 const MIGRATIONS: &[Migration] = &[
     Migration { sql: include_str!("../../migrations/0001_init.sql"), then: None },
     Migration { sql: include_str!("../../migrations/0002_compact_edits.sql"), then: Some(compact_edits) },
+    Migration { sql: include_str!("../../migrations/0003_conversations.sql"), then: None },
 ];
 
 /// The schema version this binary writes.

@@ -13,6 +13,7 @@ pub mod pending;
 mod records;
 pub mod retention;
 mod retry;
+mod sessions;
 mod spool;
 mod texts;
 mod turn;
@@ -26,6 +27,7 @@ pub use migrate::SCHEMA_VERSION;
 pub use paths::StorePaths;
 pub use records::{CommitWrite, FileStateRow};
 pub use retry::{GaveUp, is_transient, with_retry};
+pub use sessions::{SessionGitContext, SessionRow};
 pub use spool::{Spool, SpoolDrain, SpoolError, SpooledBatch};
 pub use upkeep::{DEFAULT_WAL_MAX_BYTES, DbSizes};
 

@@ -141,6 +141,21 @@ impl Store {
         })
     }
 
+    /// Calls `visit(sha, record JSON, created_ms)` for every stored record, one row at a
+    /// time (memory stays bounded however many commits there are).
+    pub fn for_each_record(&self, mut visit: impl FnMut(&str, &str, i64)) -> Result<(), StoreError> {
+        self.with_query_retry(|conn| {
+            let mut rows =
+                block(conn.query("SELECT commit_sha, record, created_ms FROM records ORDER BY created_ms", ()))?;
+            while let Some(row) = block(rows.next())? {
+                let sha: String = row.get(0)?;
+                let record: String = row.get(1)?;
+                visit(&sha, &record, row.get(2)?);
+            }
+            Ok(())
+        })
+    }
+
     /// Marks a commit as needing a record (post-commit failed part-way).
     pub fn mark_pending(&self, sha: &str, worktree: &str, reason: &str, now_ms: i64) -> Result<(), StoreError> {
         self.transaction(|conn| {
