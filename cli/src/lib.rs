@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod git;
+pub mod import;
 pub mod install;
 pub mod logging;
 pub mod output;

@@ -1,0 +1,6 @@
+//! Importing agents' own session files (transcripts) into the DB: conversation
+//! text and session metadata that hooks did not capture, merged with what they did.
+
+mod session;
+
+pub use session::{ImportedMessage, ImportedSession, ImportedText};
