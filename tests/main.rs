@@ -28,3 +28,4 @@ mod rewrite;
 mod setup;
 mod storage;
 mod two_agents_e2e;
+mod why;

@@ -377,7 +377,10 @@ impl World {
         let text = self.render(&self.lines);
         let committed = split_lines(&text);
         assert!(committed.iter().map(String::as_str).eq(self.lines.iter().map(|l| l.text.as_str())));
-        let classes = classify_added_lines(Some(&self.view), &committed);
+        let classes: Vec<Class<u32>> = classify_added_lines(Some(&self.view), &committed)
+            .into_iter()
+            .map(|class| class.map(|owner| owner.author))
+            .collect();
         assert_eq!(classes.len(), committed.len());
         let mut errors = Vec::new();
         let credited = |a: u32| -> u8 {

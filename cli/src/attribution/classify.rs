@@ -2,11 +2,11 @@
 
 use super::align::{Source, Step, added_mask, align, blank_runs, slides};
 use super::similarity::{mixed_similarity, pair_lines};
-use super::view::{FileView, RemovedLines, is_substantive};
+use super::view::{FileView, LineOwner, RemovedLines, is_substantive};
 use crate::class::Class;
 
 /// The class of `committed` where the view has `author`'s line whose agent text is `agent`.
-fn judged(author: u32, agent: &str, committed: &str) -> Class<u32> {
+fn judged(author: LineOwner, agent: &str, committed: &str) -> Class<LineOwner> {
     if agent == committed {
         return Class::Ai(author);
     }
@@ -24,7 +24,7 @@ fn judged(author: u32, agent: &str, committed: &str) -> Class<u32> {
 /// (the mixed rule) is ai when equal, mixed when similar enough; every other
 /// line is unknown, and so is an agent's line that an equally good alignment
 /// would trade with a line only the committed file has.
-pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<Class<u32>> {
+pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<Class<LineOwner>> {
     let mut classes = vec![Class::Unknown; committed.len()];
     let Some(view) = view.filter(|v| v.has_owned_lines()) else {
         return classes;
@@ -86,7 +86,7 @@ pub fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Ve
 /// the agent's is a coin toss, so neither is credited. (Lines with text are left
 /// to git's slider heuristics, which place a block by its indentation: a person
 /// appending `}` after an agent's `}` did append it.)
-fn drop_ambiguous_credit(committed: &[String], steps: &[Step], classes: &mut [Class<u32>]) {
+fn drop_ambiguous_credit(committed: &[String], steps: &[Step], classes: &mut [Class<LineOwner>]) {
     let added = added_mask(steps, committed.len());
     for slide in slides(committed, &added) {
         let low = slide.window().start;
@@ -123,8 +123,8 @@ fn is_trivial(line: &str) -> bool {
 /// ai lines that are all trivial, with no ai or mixed line right before or after
 /// it, is evidence of nothing but a coincidence (e.g. a person's `}` where a
 /// discarded agent block once had one), so it becomes unknown.
-fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [Class<u32>]) {
-    let credited = |c: &Class<u32>| !matches!(c, Class::Unknown);
+fn drop_unanchored_trivial_runs(committed: &[String], classes: &mut [Class<LineOwner>]) {
+    let credited = |c: &Class<LineOwner>| !matches!(c, Class::Unknown);
     let mut start = 0;
     while start < classes.len() {
         if !matches!(classes[start], Class::Ai(_)) || !is_trivial(&committed[start]) {
@@ -158,6 +158,11 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         crate::attribution::split_lines(text)
+    }
+
+    /// The classes with the author index only (these views are not from the DB).
+    fn classify_added_lines(view: Option<&FileView>, committed: &[String]) -> Vec<Class<u32>> {
+        super::classify_added_lines(view, committed).into_iter().map(|c| c.map(|o| o.author)).collect()
     }
 
     #[test]

@@ -17,4 +17,4 @@ mod view;
 pub use classify::classify_added_lines;
 pub use lines::split_lines;
 pub use similarity::{MIXED_THRESHOLD, mixed_similarity, pair_lines, similarity, similarity_at_least};
-pub use view::{ApplyOutcome, Author, EditContent, FileView};
+pub use view::{ApplyOutcome, Author, EditContent, FileView, LineOwner};

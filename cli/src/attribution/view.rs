@@ -46,21 +46,73 @@ pub struct ApplyOutcome {
     pub skipped_hunks: usize,
 }
 
+/// Who last wrote a line of a view: a session (index into the view's
+/// `authors`) and, when known, the stored edit (its part's seq) — what
+/// `sce why` follows from a committed line back to the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineOwner {
+    /// Index into the view's `authors`.
+    pub author: u32,
+    /// The stored edit that wrote the line; `None` for views stored before
+    /// sce kept it, and for edits not from the DB.
+    pub edit: Option<i64>,
+}
+
 /// The agents' view of a file's content with a per-line owner.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredFileView", into = "StoredFileView")]
 pub struct FileView {
     /// The lines, without terminators (see [`split_lines`]).
     pub lines: Vec<String>,
-    /// Per line: index into `authors` of the session that wrote it, or `None` (no agent evidence).
-    pub owners: Vec<Option<u32>>,
+    /// Per line: the session (and edit) that wrote it, or `None` (no agent evidence).
+    pub owners: Vec<Option<LineOwner>>,
     /// The sessions that own lines of this file.
     pub authors: Vec<Author>,
     /// Per line, for an agent's line a person has since changed (and that is
     /// still mostly the agent's): the text the agent wrote, against which the
     /// committed line is judged mixed. Empty when no line is (views stored
     /// before this field existed read back so); else as long as `lines`.
-    #[serde(default, skip_serializing_if = "no_edited_lines")]
     pub edited: Vec<Option<String>>,
+}
+
+/// A view as stored: owners and the edits that wrote them in two arrays, so
+/// views stored before edits were kept read back (without edits) and views
+/// without edits store exactly as before.
+#[derive(Serialize, Deserialize)]
+struct StoredFileView {
+    lines: Vec<String>,
+    owners: Vec<Option<u32>>,
+    authors: Vec<Author>,
+    #[serde(default, skip_serializing_if = "no_edited_lines")]
+    edited: Vec<Option<String>>,
+    /// Per line, the seq of the edit that wrote it; empty when none is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    edits: Vec<Option<i64>>,
+}
+
+impl From<StoredFileView> for FileView {
+    fn from(stored: StoredFileView) -> FileView {
+        let owners = stored
+            .owners
+            .iter()
+            .enumerate()
+            .map(|(i, owner)| owner.map(|author| LineOwner { author, edit: stored.edits.get(i).copied().flatten() }))
+            .collect();
+        FileView { lines: stored.lines, owners, authors: stored.authors, edited: stored.edited }
+    }
+}
+
+impl From<FileView> for StoredFileView {
+    fn from(view: FileView) -> StoredFileView {
+        let edits: Vec<Option<i64>> = view.owners.iter().map(|o| o.and_then(|o| o.edit)).collect();
+        StoredFileView {
+            owners: view.owners.iter().map(|o| o.map(|o| o.author)).collect(),
+            edits: if edits.iter().all(Option::is_none) { Vec::new() } else { edits },
+            lines: view.lines,
+            authors: view.authors,
+            edited: view.edited,
+        }
+    }
 }
 
 fn no_edited_lines(edited: &[Option<String>]) -> bool {
@@ -76,7 +128,7 @@ impl FileView {
 
     /// The author of line `index`, if an agent wrote it.
     pub fn owner(&self, index: usize) -> Option<&Author> {
-        self.owners.get(index).copied().flatten().and_then(|a| self.authors.get(a as usize))
+        self.owners.get(index).copied().flatten().and_then(|a| self.authors.get(a.author as usize))
     }
 
     /// The text the agent wrote for line `index` (what a person's change of it
@@ -104,8 +156,14 @@ impl FileView {
         }
     }
 
-    /// Advances the view by one agent edit.
+    /// Advances the view by one agent edit not known to the DB.
     pub fn apply(&mut self, author: &Author, edit: EditContent<'_>) -> ApplyOutcome {
+        self.apply_stored(author, None, edit)
+    }
+
+    /// Advances the view by one agent edit; the lines it writes remember `seq`,
+    /// the stored edit's.
+    pub fn apply_stored(&mut self, author: &Author, seq: Option<i64>, edit: EditContent<'_>) -> ApplyOutcome {
         self.edited.resize(self.lines.len(), None);
         let outcome = match edit {
             EditContent::Full { before, after } => {
@@ -115,13 +173,13 @@ impl FileView {
                     Some(before) => self.resync(split_lines(before)),
                     None => vec![false; self.lines.len()],
                 };
-                let index = self.author_index(author);
-                self.write(split_lines(after), index, &by_person);
+                let owner = LineOwner { author: self.author_index(author), edit: seq };
+                self.write(split_lines(after), owner, &by_person);
                 ApplyOutcome { applied_hunks: 1, skipped_hunks: 0 }
             }
             EditContent::Patch(hunks) => {
-                let index = self.author_index(author);
-                self.apply_hunks(hunks, index)
+                let owner = LineOwner { author: self.author_index(author), edit: seq };
+                self.apply_hunks(hunks, owner)
             }
             EditContent::Deleted => {
                 self.lines.clear();
@@ -235,7 +293,7 @@ impl FileView {
     /// line that an equally good alignment would trade with a blank line a
     /// person just wrote (`by_person`, per current line) or another session
     /// wrote: neither of the two is anyone's.
-    fn write(&mut self, after: Vec<String>, author: u32, by_person: &[bool]) {
+    fn write(&mut self, after: Vec<String>, author: LineOwner, by_person: &[bool]) {
         let steps = align(&self.lines, &after);
         let mut moved = RemovedLines::of(&self.lines, &steps, |_| true);
         let mut owners = Vec::with_capacity(after.len());
@@ -271,7 +329,7 @@ impl FileView {
         self.lines = after;
         self.owners = owners;
         self.edited = edited;
-        self.settle_coin_tosses(&added, author, &person);
+        self.settle_coin_tosses(&added, author.author, &person);
     }
 
     /// A blank line `author`'s edit added (`added`, per line) that an equally
@@ -287,7 +345,7 @@ impl FileView {
                     if let Source::Kept(p) = *source
                         && added[low + k]
                         && self.lines[low + k].trim().is_empty()
-                        && (by_person[p] || self.owners[p].is_some_and(|o| o != author))
+                        && (by_person[p] || self.owners[p].is_some_and(|o| o.author != author))
                     {
                         coin_tosses.extend([low + k, p]);
                     }
@@ -297,9 +355,9 @@ impl FileView {
         // In a run of blank lines, which ones the edit added is arbitrary.
         for run in blank_runs(&self.lines) {
             let others =
-                run.clone().any(|p| !added[p] && (by_person[p] || self.owners[p].is_some_and(|o| o != author)));
+                run.clone().any(|p| !added[p] && (by_person[p] || self.owners[p].is_some_and(|o| o.author != author)));
             if others && run.clone().any(|p| added[p]) {
-                coin_tosses.extend(run.filter(|p| added[*p] || self.owners[*p].is_some_and(|o| o != author)));
+                coin_tosses.extend(run.filter(|p| added[*p] || self.owners[*p].is_some_and(|o| o.author != author)));
             }
         }
         for p in coin_tosses {
@@ -311,7 +369,7 @@ impl FileView {
     /// Applies hunks in order. A hunk is placed where its old lines stand at the
     /// expected position, else at the one place after the previous hunk where
     /// they stand; a hunk that matches nowhere or in several places is skipped.
-    fn apply_hunks(&mut self, hunks: &[Hunk], author: u32) -> ApplyOutcome {
+    fn apply_hunks(&mut self, hunks: &[Hunk], author: LineOwner) -> ApplyOutcome {
         let mut outcome = ApplyOutcome::default();
         let mut drift: isize = 0;
         let mut floor = 0usize;
@@ -365,7 +423,7 @@ impl FileView {
             };
             // A line removed and added again with the same text (e.g. only its final
             // newline changed) was not written by this edit: it keeps its owner.
-            let mut removed: Vec<(&str, Option<u32>, Option<String>)> = Vec::new();
+            let mut removed: Vec<(&str, Option<LineOwner>, Option<String>)> = Vec::new();
             let mut cursor = position;
             for line in &hunk.lines {
                 match line {
@@ -433,7 +491,7 @@ impl FileView {
             outcome.applied_hunks += 1;
         }
         if fresh.iter().any(|f| *f) {
-            self.settle_coin_tosses(&fresh, author, &by_person);
+            self.settle_coin_tosses(&fresh, author.author, &by_person);
         }
         outcome
     }
@@ -631,7 +689,7 @@ impl FileView {
     fn collect_unused_authors(&mut self) {
         let mut used = vec![false; self.authors.len()];
         for owner in self.owners.iter().flatten() {
-            used[*owner as usize] = true;
+            used[owner.author as usize] = true;
         }
         if used.iter().all(|u| *u) {
             return;
@@ -645,7 +703,7 @@ impl FileView {
             }
         }
         for owner in self.owners.iter_mut().flatten() {
-            *owner = remap[*owner as usize];
+            owner.author = remap[owner.author as usize];
         }
         self.authors = kept;
     }

@@ -1,6 +1,6 @@
 //! `sce blame`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -29,19 +29,8 @@ pub struct BlameArgs {
 
 /// Blames and prints.
 pub fn run(ctx: &CommandHelper, args: BlameArgs) -> Result<ExitCode, CommandError> {
-    let cwd = ctx.cwd()?;
     let (repo, config, _) = ctx.workspace()?;
-    let root = &repo.location.root;
-    let absolute = if args.file.is_absolute() {
-        args.file.clone()
-    } else if ctx.repo_arg().is_some() && !std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone()).starts_with(root)
-    {
-        root.join(&args.file)
-    } else {
-        cwd.join(&args.file)
-    };
-    let path = crate::capture::normalize_repo_path(&absolute.to_string_lossy(), root)
-        .map_err(|e| CommandError::with_source(ExitCode::Git, format!("{}: {e}", args.file.display()), e))?;
+    let path = repo_path(ctx, &args.file)?;
     let commit = repo.resolve_commit(&args.rev)?;
     let lines = blame_file(repo, &config.agent_trace.notes_ref, &path, commit)?;
     let ui = ctx.ui(args.json);
@@ -77,6 +66,23 @@ pub fn run(ctx: &CommandHelper, args: BlameArgs) -> Result<ExitCode, CommandErro
     }
     ui.page(&out);
     Ok(ExitCode::Ok)
+}
+
+/// `file` as a repo-relative path: relative to the current directory, or to the
+/// repository's root with -R when the current directory is outside it.
+pub(crate) fn repo_path(ctx: &CommandHelper, file: &Path) -> Result<String, CommandError> {
+    let cwd = ctx.cwd()?;
+    let root = &ctx.repo()?.location.root;
+    let absolute = if file.is_absolute() {
+        file.to_path_buf()
+    } else if ctx.repo_arg().is_some() && !std::fs::canonicalize(&cwd).unwrap_or_else(|_| cwd.clone()).starts_with(root)
+    {
+        root.join(file)
+    } else {
+        cwd.join(file)
+    };
+    crate::capture::normalize_repo_path(&absolute.to_string_lossy(), root)
+        .map_err(|e| CommandError::with_source(ExitCode::Git, format!("{}: {e}", file.display()), e))
 }
 
 /// The tone of a line class by its name (ai, mixed, unknown).

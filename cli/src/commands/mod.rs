@@ -15,6 +15,7 @@ pub mod notes;
 pub mod setup;
 pub mod stats;
 pub mod trace;
+pub mod why;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +53,8 @@ pub enum Command {
     Gc(gc::GcArgs),
     #[doc = concat!("Says who wrote each line of a file: a person or an agent's session.")]
     Blame(blame::BlameArgs),
+    #[doc = concat!("Says why lines are there: the agent's edit and the prompt behind each.")]
+    Why(why::WhyArgs),
     #[doc = concat!("Sums the records of a range of commits: the AI share of the added lines.")]
     Stats(stats::StatsArgs),
     /// Share Agent Trace records with a remote (push, fetch).
@@ -178,6 +181,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Blame(args) => blame::run(&ctx, args),
+        Command::Why(args) => why::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
         Command::Notes(command) => notes::run(&ctx, command),
         Command::Demo(args) => demo::run(&ctx, args),

@@ -7,6 +7,19 @@ use crate::attribution::{Author, split_lines};
 use crate::git::Repo;
 use crate::record::{Class, RecordCache, TraceRecord};
 
+/// A line carried from an old commit: its class there, and where it stood.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarriedLine {
+    /// The class (and credit) the old commit's record gives it.
+    pub class: Class<Author>,
+    /// The old commit.
+    pub commit: gix::ObjectId,
+    /// The file's path in the old commit.
+    pub path: String,
+    /// Its line (1-based) there.
+    pub line: usize,
+}
+
 /// The old commits a new commit was made from, with their records.
 pub struct CarrySources {
     /// Newest first: when several old commits have the line, the newest wins.
@@ -30,7 +43,7 @@ impl CarrySources {
         self.sources.iter().map(|(id, _)| id.to_string()).collect()
     }
 
-    /// Per committed line of `path`: the carried class of each added line that an
+    /// Per committed line of `path`: the carried class (and origin) of each added line that an
     /// old commit's version of the file has unchanged and its record classifies.
     /// One line diff per file and old commit, whatever the number of lines.
     pub fn carried(
@@ -40,11 +53,11 @@ impl CarrySources {
         renamed_from: Option<&str>,
         lines: &[String],
         added: &[bool],
-    ) -> Vec<Option<Class<Author>>> {
+    ) -> Vec<Option<CarriedLine>> {
         let mut out = vec![None; lines.len()];
-        for (old, record) in &self.sources {
+        for (source, record) in &self.sources {
             let Some((old_path, old_lines)) = [Some(path), renamed_from].into_iter().flatten().find_map(|p| {
-                let blob = repo.blob_at(*old, p).ok().flatten()?;
+                let blob = repo.blob_at(*source, p).ok().flatten()?;
                 Some((p, split_lines(&String::from_utf8_lossy(&blob))))
             }) else {
                 continue;
@@ -54,7 +67,13 @@ impl CarrySources {
                     for k in 0..len {
                         let i = new + k;
                         if added[i] && out[i].is_none() {
-                            out[i] = range_class(record, old_path, old + k + 1);
+                            let line = old + k + 1;
+                            out[i] = range_class(record, old_path, line).map(|class| CarriedLine {
+                                class,
+                                commit: *source,
+                                path: old_path.to_string(),
+                                line,
+                            });
                         }
                     }
                 }

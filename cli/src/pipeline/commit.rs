@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::attribution::{Author, EditContent, FileView, classify_added_lines, split_lines};
 use crate::config::Config;
 use crate::git::{ChangedFile, CommitChanges, FileChange, GitError, NoteError, Repo, write_note};
-use crate::pipeline::carry::{CarrySources, sources_named_in_message};
+use crate::pipeline::carry::{CarriedLine, CarrySources, sources_named_in_message};
 use crate::record::{
     AttributedFile, Class, CommitContext, RecordCache, RecordInvalid, TraceRecord, build_record, validate,
 };
-use crate::store::{CommitWrite, FileStateRow, Store, StoreError, StoredEdit};
+use crate::store::{CommitWrite, FileStateRow, LineEdits, Store, StoreError, StoredEdit};
 use crate::unidiff;
 
 /// A new file with no evidence of its own takes over the view of a vanished
@@ -81,7 +81,8 @@ pub fn attribute_commit(
         CarrySources::load(&mut cache, &olds)
     };
     let mut authors = AuthorTable::default();
-    let attributed = classify_files(repo, &changes, &views, &carry, &mut authors);
+    let (attributed, line_edits) = classify_files(repo, store, &changes, &views, &carry, &mut authors);
+    write.line_edits = line_edits;
     let skipped_hunks = settle_views(views, &evidence.deleted, &mut write)?;
     let context = CommitContext {
         sha: commit.to_string(),
@@ -184,36 +185,69 @@ fn follow_moves(
 }
 
 /// Each changed file's added lines classified against its view, then replaced by
-/// the class an old commit's record gives them where the commit carries one.
+/// the class an old commit's record gives them where the commit carries one; with,
+/// per file, the stored edit behind each agent line (for `sce why`).
 fn classify_files(
     repo: &Repo,
+    store: &Store,
     changes: &CommitChanges,
     views: &BTreeMap<String, WorkingView>,
     carry: &CarrySources,
     authors: &mut AuthorTable,
-) -> Vec<AttributedFile> {
-    changes
+) -> (Vec<AttributedFile>, Vec<(String, LineEdits)>) {
+    let mut carried_edits = CarriedEdits::default();
+    let mut line_edits = Vec::new();
+    let files = changes
         .files
         .iter()
         .map(|file| {
             let lines = split_lines(&String::from_utf8_lossy(&file.content));
             let view = views.get(&file.path).map(|v| &v.view);
+            let mut edits = vec![None; lines.len()];
             let mut classes: Vec<Option<Class<usize>>> = classify_added_lines(view, &lines)
                 .into_iter()
                 .zip(&file.added)
-                .map(|(class, added)| added.then(|| authors.attributed(view, class)))
+                .zip(&mut edits)
+                .map(|((class, added), edit)| {
+                    added.then(|| {
+                        *edit = class.credit().and_then(|owner| owner.edit);
+                        authors.attributed(view, class.map(|owner| owner.author))
+                    })
+                })
                 .collect();
             if !carry.is_empty() {
                 let carried = carry.carried(repo, &file.path, file.renamed_from.as_deref(), &lines, &file.added);
-                for (class, carried) in classes.iter_mut().zip(carried) {
+                for ((class, edit), carried) in classes.iter_mut().zip(&mut edits).zip(carried) {
                     if let Some(carried) = carried {
-                        *class = Some(authors.carried(carried));
+                        *edit = carried_edits.edit_of(store, &carried);
+                        *class = Some(authors.carried(carried.class));
                     }
                 }
             }
+            line_edits.push((file.path.clone(), LineEdits::from_lines(&edits)));
             AttributedFile { path: file.path.clone(), lines, classes }
         })
-        .collect()
+        .collect();
+    (files, line_edits)
+}
+
+/// The edits behind old commits' lines, read once per old commit and file.
+#[derive(Default)]
+struct CarriedEdits {
+    loaded: HashMap<(gix::ObjectId, String), Option<LineEdits>>,
+}
+
+impl CarriedEdits {
+    /// The stored edit that wrote a carried line, when this DB recorded it.
+    fn edit_of(&mut self, store: &Store, line: &CarriedLine) -> Option<i64> {
+        let edits = self.loaded.entry((line.commit, line.path.clone())).or_insert_with(|| {
+            store.line_edits(&line.commit.to_string(), &line.path).unwrap_or_else(|e| {
+                tracing::debug!("cannot read the line edits of {}: {e}", line.commit);
+                None
+            })
+        });
+        edits.as_ref().and_then(|edits| edits.at(line.line))
+    }
 }
 
 /// The views to store after the commit: a deleted file's is emptied (what agents
@@ -316,11 +350,11 @@ fn apply_edit(working: &mut WorkingView, edit: &StoredEdit) {
         tool_version: edit.tool_version.clone(),
     };
     let outcome = if edit.status.as_deref() == Some("deleted") {
-        working.view.apply(&author, EditContent::Deleted)
+        working.view.apply_stored(&author, Some(edit.seq), EditContent::Deleted)
     } else if let Some(after) = &edit.after {
-        working.view.apply(&author, EditContent::Full { before: edit.before.as_deref(), after })
+        working.view.apply_stored(&author, Some(edit.seq), EditContent::Full { before: edit.before.as_deref(), after })
     } else if let Some(hunks) = edit.patch.as_deref().and_then(|p| unidiff::parse(p).ok()) {
-        working.view.apply(&author, EditContent::Patch(&hunks))
+        working.view.apply_stored(&author, Some(edit.seq), EditContent::Patch(&hunks))
     } else {
         Default::default()
     };

@@ -23,6 +23,12 @@ pub struct LineProvenance {
     pub tool: Option<String>,
     /// The line's text.
     pub text: String,
+    /// The file's path in the introducing commit (differs after renames).
+    #[serde(skip)]
+    pub source_path: String,
+    /// The line's number in that commit's version of the file.
+    #[serde(skip)]
+    pub source_line: usize,
 }
 
 /// Provenance of every line of `path` at `commit`.
@@ -51,5 +57,15 @@ fn provenance_of(cache: &mut RecordCache<'_>, line: BlamedLine) -> LineProvenanc
         }
         None => (None, None, None, None),
     };
-    LineProvenance { line: line.line, commit: line.commit.to_string(), class, model, session, tool, text: line.text }
+    LineProvenance {
+        line: line.line,
+        commit: line.commit.to_string(),
+        class,
+        model,
+        session,
+        tool,
+        text: line.text,
+        source_path: line.source_path,
+        source_line: line.source_line,
+    }
 }

@@ -7,6 +7,7 @@
 
 mod events;
 mod gc;
+mod line_edits;
 mod migrate;
 mod paths;
 pub mod pending;
@@ -17,18 +18,21 @@ mod sessions;
 mod spool;
 mod texts;
 mod turn;
+mod turns;
 mod upkeep;
 
 use std::path::PathBuf;
 
 pub use events::{StoredEdit, StoredMessage};
 pub use gc::{GcPlan, GcReport};
+pub use line_edits::LineEdits;
 pub use migrate::SCHEMA_VERSION;
 pub use paths::StorePaths;
 pub use records::{CommitWrite, FileStateRow};
 pub use retry::{GaveUp, is_transient, with_retry};
 pub use sessions::{SessionGitContext, SessionRow};
 pub use spool::{Spool, SpoolDrain, SpoolError, SpooledBatch};
+pub use turns::{EditPart, SessionText};
 pub use upkeep::{DEFAULT_WAL_MAX_BYTES, DbSizes};
 
 use crate::config::DatabaseRetry;

@@ -44,6 +44,8 @@ pub struct CommitWrite {
     pub removed_states: Vec<String>,
     /// The record of the commit: (sha, JSON).
     pub record: Option<(String, String)>,
+    /// Per file of the commit, the edits that wrote its agent lines (with the record).
+    pub line_edits: Vec<(String, super::LineEdits)>,
 }
 
 impl Store {
@@ -124,6 +126,7 @@ impl Store {
                      ON CONFLICT (commit_sha) DO UPDATE SET record = excluded.record, created_ms = excluded.created_ms",
                     (sha.as_str(), record.as_str(), now_ms),
                 ))?;
+                super::line_edits::write(conn, sha, &write.line_edits)?;
                 block(conn.execute("DELETE FROM pending_commits WHERE commit_sha = ?1", [sha.as_str()]))?;
             }
             Ok(())
