@@ -75,6 +75,17 @@ def send(sce, repo, envelope, env):
     return json.loads(proc.stdout)
 
 
+def peak_rss_mb(cmd, cwd, env, stdin_text=None):
+    """Runs cmd in a fresh interpreter and returns the child's peak RSS in MB."""
+    code = ("import resource, subprocess, sys\n"
+            "data = sys.stdin.buffer.read()\n"
+            "subprocess.run(sys.argv[1:], input=data, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", code, *cmd], cwd=cwd, env=env, input=(stdin_text or "").encode(),
+                         capture_output=True, check=True)
+    return int(out.stdout.decode().strip()) / 1024
+
+
 def p50(xs):
     return statistics.median(xs)
 

@@ -14,17 +14,6 @@ from pathlib import Path
 
 import common
 
-def peak_rss_mb(cmd, cwd, env, stdin_text=None):
-    """Runs cmd in a fresh interpreter and returns the child's peak RSS in MB."""
-    code = ("import resource, subprocess, sys\n"
-            "data = sys.stdin.buffer.read()\n"
-            "subprocess.run(sys.argv[1:], input=data, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-    out = subprocess.run([sys.executable, "-c", code, *cmd], cwd=cwd, env=env, input=(stdin_text or "").encode(),
-                         capture_output=True, check=True)
-    return int(out.stdout.decode().strip()) / 1024
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="accepted for bench/run; sizes are small anyway")
@@ -39,7 +28,7 @@ def main():
             {"session_id": "s", "message_id": "m", "role": "assistant", "model_id": "fake/model", "time_created_ms": 1}]}, env)
         envelope = json.dumps({"type": "message.part.updated", "payloads": [
             {"session_id": "s", "message_id": "m", "part_id": "t", "part_type": "text", "text": "hello", "time_ms": 1}]})
-        rows.append(("intake (one envelope)", peak_rss_mb([sce, "hooks", "conversation-trace"], repo, env, envelope)))
+        rows.append(("intake (one envelope)", common.peak_rss_mb([sce, "hooks", "conversation-trace"], repo, env, envelope)))
         # A 20-file commit, half agent-written, made without hooks; then the hook alone.
         for n in range(20):
             content = "".join(f"line {n} {k}\n" for k in range(50))
@@ -50,12 +39,12 @@ def main():
             (repo / f"f{n}.txt").write_text(content)
         common.git(repo, "add", "-A", env=env)
         common.git(repo, "commit", "-q", "-m", "twenty", env=env)
-        rows.append(("post-commit (20 files)", peak_rss_mb([sce, "hooks", "post-commit"], repo, env)))
+        rows.append(("post-commit (20 files)", common.peak_rss_mb([sce, "hooks", "post-commit"], repo, env)))
         head = common.git(repo, "rev-parse", "HEAD", env=env).strip()
         common.git(repo, "commit", "-q", "--amend", "-m", "twenty, amended", env=env)
         new = common.git(repo, "rev-parse", "HEAD", env=env).strip()
-        rows.append(("post-rewrite (amend)", peak_rss_mb([sce, "hooks", "post-rewrite", "amend"], repo, env, f"{head} {new}\n")))
-        rows.append(("blame (50 lines)", peak_rss_mb([sce, "blame", "f1.txt"], repo, env)))
+        rows.append(("post-rewrite (amend)", common.peak_rss_mb([sce, "hooks", "post-rewrite", "amend"], repo, env, f"{head} {new}\n")))
+        rows.append(("blame (50 lines)", common.peak_rss_mb([sce, "blame", "f1.txt"], repo, env)))
     table = [{"metric": f"peak RSS: {name}", "sce": f"{mb:.1f} MB", "target": "<= 50 MB", "met": mb <= 50}
              for name, mb in rows]
     common.emit(table, args.json)
