@@ -7,8 +7,8 @@
 //! Past the end of the script the answer is a short final text. Any other
 //! `/v1/messages` request (titles, probes) gets a short text answer.
 //!
-//! Replies are HTTP/1.0 and the connection is closed after each one (the SSE
-//! stream ends on close), which Claude Code's fetch accepts. With `stream:true`
+//! Replies are HTTP/1.0 and the connection is closed after each one
+//! ([`super::fake_http`]), which Claude Code's fetch accepts. With `stream:true`
 //! the reply is the SSE sequence `message_start`, per block `content_block_start`
 //! / `content_block_delta` (`text_delta`, or `input_json_delta` in 40-character
 //! pieces) / `content_block_stop`, `message_delta` (stop_reason) and
@@ -16,14 +16,12 @@
 //!
 //! Every request is logged (method, path, body).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use super::fake_http::{FakeHttp, HttpReply, HttpRequest};
 
 /// One scripted model turn.
 #[derive(Clone, Debug)]
@@ -89,10 +87,8 @@ impl Request {
 
 /// A running fake server; stopped when dropped.
 pub struct FakeAnthropic {
-    addr: SocketAddr,
+    server: FakeHttp,
     log: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 struct Shared {
@@ -104,35 +100,19 @@ struct Shared {
 impl FakeAnthropic {
     /// Binds a free loopback port and serves `steps` from a background thread.
     pub fn start(steps: Vec<Step>) -> FakeAnthropic {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let shared = Arc::new(Shared { steps, log: log.clone(), counter: AtomicUsize::new(0) });
-        let stop_flag = stop.clone();
-        let acceptor = std::thread::Builder::new()
-            .name("fake-anthropic".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if stop_flag.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = conn else { continue };
-                    let shared = shared.clone();
-                    std::thread::spawn(move || {
-                        if let Err(err) = serve(stream, &shared) {
-                            eprintln!("fake-anthropic: connection error: {err}");
-                        }
-                    });
-                }
-            })
-            .unwrap();
-        FakeAnthropic { addr, log, stop, acceptor: Some(acceptor) }
+        let shared = Shared { steps, log: log.clone(), counter: AtomicUsize::new(0) };
+        let server = FakeHttp::start(
+            "fake-anthropic",
+            move |request| answer(request, &shared),
+            |err| eprintln!("fake-anthropic: connection error: {err}"),
+        );
+        FakeAnthropic { server, log }
     }
 
     /// `http://127.0.0.1:PORT`, for `ANTHROPIC_BASE_URL`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.origin()
     }
 
     /// Every request so far, in arrival order.
@@ -164,17 +144,6 @@ impl FakeAnthropic {
     }
 }
 
-impl Drop for FakeAnthropic {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the acceptor so it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(handle) = self.acceptor.take() {
-            let _ = handle.join();
-        }
-    }
-}
-
 fn tool_names(body: &Value) -> Vec<String> {
     body.get("tools")
         .and_then(Value::as_array)
@@ -193,75 +162,11 @@ fn tool_results(body: &Value) -> Vec<Value> {
         .collect()
 }
 
-/// One HTTP request as read from the socket.
-struct RawRequest {
-    method: String,
-    path: String,
-    body: Vec<u8>,
-}
-
-/// Reads one HTTP request (a `content-length` or chunked body).
-fn read_request(stream: &TcpStream) -> std::io::Result<RawRequest> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 {
-            break;
-        }
-        let h = h.trim_end_matches(['\r', '\n']);
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let mut body = Vec::new();
-    if get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size)?;
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
-            if size == 0 {
-                // Trailers, then the empty line.
-                loop {
-                    let mut t = String::new();
-                    if reader.read_line(&mut t)? == 0 || t.trim().is_empty() {
-                        break;
-                    }
-                }
-                break;
-            }
-            let mut chunk = vec![0; size + 2]; // data + CRLF
-            reader.read_exact(&mut chunk)?;
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(len) = get("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        body.resize(len, 0);
-        reader.read_exact(&mut body)?;
-    }
-    Ok(RawRequest { method, path, body })
-}
-
-fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let RawRequest { method, path, body: raw } = read_request(&stream)?;
-    if method.is_empty() {
-        return Ok(()); // the wake-up connection from Drop, or a probe
-    }
-    let body = if raw.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&raw).unwrap_or_else(|_| json!({"_raw": String::from_utf8_lossy(&raw)}))
-    };
-    let route = path.split('?').next().unwrap_or_default().trim_end_matches('/');
+/// The reply to one request: from the script, a side answer, or the small API surface around it.
+fn answer(request: HttpRequest, shared: &Shared) -> HttpReply {
+    let body = request.json();
+    let route = request.route().trim_end_matches('/').to_string();
+    let HttpRequest { method, path, .. } = request;
     let is_messages = method == "POST" && route.ends_with("/v1/messages");
     let names = tool_names(&body);
     let kind = if !is_messages {
@@ -275,15 +180,14 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
 
     let reply = match kind {
         Kind::Other => {
-            if method == "HEAD" {
-                stream.write_all(b"HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n")?;
+            return if method == "HEAD" {
+                HttpReply::empty()
             } else if method == "POST" && route.ends_with("/v1/messages/count_tokens") {
-                write_json(&mut stream, "200 OK", &json!({"input_tokens": 100}))?;
+                HttpReply::json("200 OK", &json!({"input_tokens": 100}))
             } else {
                 let err = json!({"type": "error", "error": {"type": "not_found_error", "message": "fake server"}});
-                write_json(&mut stream, "404 Not Found", &err)?;
-            }
-            return finish(stream);
+                HttpReply::json("404 Not Found", &err)
+            };
         }
         Kind::Side => vec![Step::text("Scripted session")],
         Kind::Main { step } => {
@@ -311,15 +215,11 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     if body.get("stream").and_then(Value::as_bool) != Some(true) {
         let message = json!({"id": message_id, "type": "message", "role": "assistant", "model": model,
                              "content": content, "stop_reason": stop_reason, "stop_sequence": null, "usage": usage});
-        write_json(&mut stream, "200 OK", &message)?;
-        return finish(stream);
+        return HttpReply::json("200 OK", &message);
     }
 
-    let mut out = Vec::new();
-    out.extend_from_slice(b"HTTP/1.0 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\r\n");
-    let mut event = |name: &str, data: Value| {
-        out.extend_from_slice(format!("event: {name}\ndata: {data}\n\n").as_bytes());
-    };
+    let mut out = String::new();
+    let mut event = |name: &str, data: Value| out.push_str(&format!("event: {name}\ndata: {data}\n\n"));
     event(
         "message_start",
         json!({"type": "message_start", "message": {
@@ -364,20 +264,5 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                "usage": {"output_tokens": 20}}),
     );
     event("message_stop", json!({"type": "message_stop"}));
-    stream.write_all(&out)?;
-    finish(stream)
-}
-
-fn write_json(stream: &mut TcpStream, status: &str, value: &Value) -> std::io::Result<()> {
-    let data = value.to_string();
-    let head = format!("HTTP/1.0 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", data.len());
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(data.as_bytes())
-}
-
-/// Flushes and closes: with HTTP/1.0 the end of the connection ends the reply.
-fn finish(mut stream: TcpStream) -> std::io::Result<()> {
-    stream.flush()?;
-    let _ = stream.shutdown(Shutdown::Write);
-    Ok(())
+    HttpReply::event_stream(out)
 }

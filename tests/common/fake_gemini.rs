@@ -9,22 +9,20 @@
 //! next-speaker check) gets a small JSON text that satisfies the CLI's JSON side prompts;
 //! `:countTokens` gets a count.
 //!
-//! Replies are HTTP/1.0 and the connection is closed after each one (the SSE stream ends
-//! on close), which Node's fetch accepts. A streamed reply is one `data:` event holding a
+//! Replies are HTTP/1.0 and the connection is closed after each one
+//! ([`super::fake_http`]), which Node's fetch accepts. A streamed reply is one `data:` event holding a
 //! whole `GenerateContentResponse` (`candidates[0].content.parts`: a `functionCall`
 //! with an id, or a text; `finishReason: STOP`; `usageMetadata`; `modelVersion` = the
 //! model the path named).
 //!
 //! Every request is logged (method, path, body).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use super::fake_http::{FakeHttp, HttpReply, HttpRequest};
 
 /// One scripted model turn.
 #[derive(Clone, Debug)]
@@ -87,10 +85,8 @@ impl Request {
 
 /// A running fake server; stopped when dropped.
 pub struct FakeGemini {
-    addr: SocketAddr,
+    server: FakeHttp,
     log: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 struct Shared {
@@ -102,35 +98,19 @@ struct Shared {
 impl FakeGemini {
     /// Binds a free loopback port and serves `steps` from a background thread.
     pub fn start(steps: Vec<Step>) -> FakeGemini {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let shared = Arc::new(Shared { steps, log: log.clone(), counter: AtomicUsize::new(0) });
-        let stop_flag = stop.clone();
-        let acceptor = std::thread::Builder::new()
-            .name("fake-gemini".into())
-            .spawn(move || {
-                for conn in listener.incoming() {
-                    if stop_flag.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = conn else { continue };
-                    let shared = shared.clone();
-                    std::thread::spawn(move || {
-                        if let Err(err) = serve(stream, &shared) {
-                            eprintln!("fake-gemini: connection error: {err}");
-                        }
-                    });
-                }
-            })
-            .unwrap();
-        FakeGemini { addr, log, stop, acceptor: Some(acceptor) }
+        let shared = Shared { steps, log: log.clone(), counter: AtomicUsize::new(0) };
+        let server = FakeHttp::start(
+            "fake-gemini",
+            move |request| answer(request, &shared),
+            |err| eprintln!("fake-gemini: connection error: {err}"),
+        );
+        FakeGemini { server, log }
     }
 
     /// `http://127.0.0.1:PORT`, for `GOOGLE_GEMINI_BASE_URL`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.origin()
     }
 
     /// Every request so far, in arrival order.
@@ -159,17 +139,6 @@ impl FakeGemini {
                 )
             })
             .collect()
-    }
-}
-
-impl Drop for FakeGemini {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the acceptor so it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(handle) = self.acceptor.take() {
-            let _ = handle.join();
-        }
     }
 }
 
@@ -202,75 +171,11 @@ fn side_json() -> Value {
            "complexity_reasoning": "simple", "complexity_score": 1})
 }
 
-/// One HTTP request as read from the socket.
-struct RawRequest {
-    method: String,
-    path: String,
-    body: Vec<u8>,
-}
-
-/// Reads one HTTP request (a `content-length` or chunked body).
-fn read_request(stream: &TcpStream) -> std::io::Result<RawRequest> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 {
-            break;
-        }
-        let h = h.trim_end_matches(['\r', '\n']);
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let mut body = Vec::new();
-    if get("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size)?;
-            let size = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
-            if size == 0 {
-                // Trailers, then the empty line.
-                loop {
-                    let mut t = String::new();
-                    if reader.read_line(&mut t)? == 0 || t.trim().is_empty() {
-                        break;
-                    }
-                }
-                break;
-            }
-            let mut chunk = vec![0; size + 2]; // data + CRLF
-            reader.read_exact(&mut chunk)?;
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(len) = get("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        body.resize(len, 0);
-        reader.read_exact(&mut body)?;
-    }
-    Ok(RawRequest { method, path, body })
-}
-
-fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let RawRequest { method, path, body: raw } = read_request(&stream)?;
-    if method.is_empty() {
-        return Ok(()); // the wake-up connection from Drop, or a probe
-    }
-    let body = if raw.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&raw).unwrap_or_else(|_| json!({"_raw": String::from_utf8_lossy(&raw)}))
-    };
-    let route = path.split('?').next().unwrap_or_default();
+/// The reply to one request: from the script, a side answer, or the small API surface around it.
+fn answer(request: HttpRequest, shared: &Shared) -> HttpReply {
+    let body = request.json();
+    let route = request.route().to_string();
+    let HttpRequest { method, path, .. } = request;
     let (model, rpc) = match route.rsplit_once("/models/").and_then(|(_, rest)| rest.split_once(':')) {
         Some((model, rpc)) => (Some(model.to_string()), rpc.to_string()),
         None => (None, String::new()),
@@ -294,13 +199,12 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let n = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
     let parts = match kind {
         Kind::Other => {
-            if method == "POST" && rpc == "countTokens" {
-                write_json(&mut stream, "200 OK", &json!({"totalTokens": 100}))?;
+            return if method == "POST" && rpc == "countTokens" {
+                HttpReply::json("200 OK", &json!({"totalTokens": 100}))
             } else {
                 let err = json!({"error": {"code": 404, "message": "fake server", "status": "NOT_FOUND"}});
-                write_json(&mut stream, "404 Not Found", &err)?;
-            }
-            return finish(stream);
+                HttpReply::json("404 Not Found", &err)
+            };
         }
         Kind::Side => {
             let config = &body["generationConfig"];
@@ -324,25 +228,7 @@ fn serve(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         "responseId": format!("fake-{n:04}"),
     });
     if rpc == "generateContent" {
-        write_json(&mut stream, "200 OK", &reply)?;
-        return finish(stream);
+        return HttpReply::json("200 OK", &reply);
     }
-    let head = "HTTP/1.0 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\r\n";
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(format!("data: {reply}\r\n\r\n").as_bytes())?;
-    finish(stream)
-}
-
-fn write_json(stream: &mut TcpStream, status: &str, value: &Value) -> std::io::Result<()> {
-    let data = value.to_string();
-    let head = format!("HTTP/1.0 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n", data.len());
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(data.as_bytes())
-}
-
-/// Flushes and closes: with HTTP/1.0 the end of the connection ends the reply.
-fn finish(mut stream: TcpStream) -> std::io::Result<()> {
-    stream.flush()?;
-    let _ = stream.shutdown(Shutdown::Write);
-    Ok(())
+    HttpReply::event_stream(format!("data: {reply}\r\n\r\n"))
 }

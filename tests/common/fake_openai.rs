@@ -1,9 +1,7 @@
 //! A scripted, OpenAI-compatible model server on loopback, for driving a real agent
 //! binary with no network (the project's own; nothing outside the repository).
 //!
-//! HTTP/1.0 on `127.0.0.1:<port chosen at run time>`, std::net only, served from a
-//! background thread (one short-lived thread per connection); every reply closes
-//! its connection. It speaks Chat Completions, streamed as server-sent events when
+//! HTTP/1.0 on `127.0.0.1:<port chosen at run time>` ([`super::fake_http`]). It speaks Chat Completions, streamed as server-sent events when
 //! the request asks for `stream` (else one JSON body):
 //!
 //! - a request offering tools (the agent's main tool list) that carries N tool
@@ -16,15 +14,13 @@
 //! string of `args` is replaced by the project path. Every request is logged
 //! ([`FakeOpenAi::requests`]) for assertions and failure messages.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+
+use super::fake_http::{FakeHttp, HttpReply, HttpRequest};
 
 /// The final text once every scripted step has its tool result.
 pub const FINAL_TEXT: &str = "All edits done.";
@@ -33,15 +29,13 @@ pub const TITLE_TEXT: &str = "Scripted session";
 
 /// A running fake model server; stopped when dropped.
 pub struct FakeOpenAi {
-    addr: SocketAddr,
+    server: FakeHttp,
     state: Arc<State>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 struct State {
     steps: Vec<(String, Value)>,
     requests: Mutex<Vec<Value>>,
-    stopping: AtomicBool,
 }
 
 impl FakeOpenAi {
@@ -58,33 +52,20 @@ impl FakeOpenAi {
                 (tool.to_string(), expand(&step["args"], project))
             })
             .collect();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port for the fake model");
-        let addr = listener.local_addr().unwrap();
-        let state = Arc::new(State { steps, requests: Mutex::new(Vec::new()), stopping: AtomicBool::new(false) });
+        let state = Arc::new(State { steps, requests: Mutex::new(Vec::new()) });
         let shared = Arc::clone(&state);
-        let acceptor = std::thread::Builder::new()
-            .name("fake-openai".into())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if shared.stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = Arc::clone(&shared);
-                    let _ = std::thread::Builder::new().name("fake-openai-conn".into()).spawn(move || {
-                        if let Err(e) = serve(&state, stream) {
-                            state.log(json!({"error": e.to_string()}));
-                        }
-                    });
-                }
-            })
-            .unwrap();
-        FakeOpenAi { addr, state, acceptor: Some(acceptor) }
+        let errors = Arc::clone(&state);
+        let server = FakeHttp::start(
+            "fake-openai",
+            move |request| serve(&shared, request),
+            move |e| errors.log(json!({"error": e.to_string()})),
+        );
+        FakeOpenAi { server, state }
     }
 
     /// The base URL an OpenAI-compatible client is given: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}/v1", self.server.origin())
     }
 
     /// The number of scripted steps.
@@ -111,17 +92,6 @@ impl FakeOpenAi {
     }
 }
 
-impl Drop for FakeOpenAi {
-    fn drop(&mut self) {
-        self.state.stopping.store(true, Ordering::SeqCst);
-        // Wake the acceptor blocked in accept(); it sees `stopping` and returns.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-    }
-}
-
 impl State {
     fn log(&self, entry: Value) {
         self.requests.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
@@ -139,11 +109,9 @@ fn expand(value: &Value, project: &str) -> Value {
 }
 
 /// Reads one request from `stream`, answers it and closes the connection.
-fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let (method, path, body) = read_request(&mut reader)?;
+/// Answers one request (and logs it).
+fn serve(state: &State, request: HttpRequest) -> HttpReply {
+    let HttpRequest { method, path, body } = request;
     let (content_type, body) = if method == "POST" {
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (content_type, reply, fields) = answer(state, &request);
@@ -158,65 +126,7 @@ fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
         let models = json!({"object": "list", "data": [{"id": "fake-model", "object": "model"}]});
         ("application/json", models.to_string())
     };
-    let mut stream = stream;
-    let head = format!(
-        "HTTP/1.0 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    stream.flush()?;
-    let _ = stream.shutdown(Shutdown::Both);
-    Ok(())
-}
-
-/// The request line's method and path, and the body (`Content-Length` or chunked).
-fn read_request(reader: &mut impl BufRead) -> std::io::Result<(String, String, Vec<u8>)> {
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut words = line.split_whitespace();
-    let method = words.next().ok_or_else(|| bad("empty request"))?.to_string();
-    let path = words.next().unwrap_or("/").to_string();
-    let (mut length, mut chunked) = (0usize, false);
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Err(bad("the request ended inside its headers"));
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let Some((name, value)) = header.split_once(':') else { continue };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = value.parse().map_err(|_| bad("bad Content-Length"))?;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") && value.eq_ignore_ascii_case("chunked") {
-            chunked = true;
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let size = line.trim().split(';').next().unwrap_or("");
-            let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
-            if size == 0 {
-                break;
-            }
-            let start = body.len();
-            body.resize(start + size, 0);
-            reader.read_exact(&mut body[start..])?;
-            line.clear();
-            reader.read_line(&mut line)?; // the CRLF after the chunk
-        }
-    } else {
-        body.resize(length, 0);
-        reader.read_exact(&mut body)?;
-    }
-    Ok((method, path, body))
+    HttpReply { status: "200 OK", content_type: Some(content_type), body: body.into_bytes() }
 }
 
 /// What the scripted model says to a chat request: content type, body, and the log

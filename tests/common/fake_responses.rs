@@ -1,8 +1,7 @@
 //! A scripted OpenAI Responses API server on loopback, for driving the real Codex
 //! CLI with no network (the project's own; nothing outside the repository).
 //!
-//! HTTP/1.0 on `127.0.0.1:<port chosen at run time>`, std::net only, one short-lived
-//! thread per connection; every reply closes its connection. `POST …/responses`:
+//! HTTP/1.0 on `127.0.0.1:<port chosen at run time>` ([`super::fake_http`]). `POST …/responses`:
 //!
 //! - a request offering tools (Codex's main tool list) whose `input` already holds N
 //!   tool outputs (`function_call_output`, `custom_tool_call_output`) gets step N of
@@ -17,14 +16,13 @@
 //!
 //! `GET …/models` gets an empty list. Every request is logged ([`FakeResponses::requests`]).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+
+use super::fake_http::{FakeHttp, HttpReply, HttpRequest};
 
 /// The final text once every scripted step has its tool output.
 pub const FINAL_TEXT: &str = "All done.";
@@ -45,53 +43,33 @@ pub enum Step {
 
 /// A running fake Responses API server; stopped when dropped.
 pub struct FakeResponses {
-    addr: SocketAddr,
+    server: FakeHttp,
     state: Arc<State>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 struct State {
     steps: Vec<Step>,
     requests: Mutex<Vec<Value>>,
-    stopping: AtomicBool,
     responses: AtomicUsize,
 }
 
 impl FakeResponses {
     /// Starts a server playing `steps`, then a final text.
     pub fn start(steps: Vec<Step>) -> FakeResponses {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port for the fake model");
-        let addr = listener.local_addr().unwrap();
-        let state = Arc::new(State {
-            steps,
-            requests: Mutex::new(Vec::new()),
-            stopping: AtomicBool::new(false),
-            responses: AtomicUsize::new(0),
-        });
+        let state = Arc::new(State { steps, requests: Mutex::new(Vec::new()), responses: AtomicUsize::new(0) });
         let shared = Arc::clone(&state);
-        let acceptor = std::thread::Builder::new()
-            .name("fake-responses".into())
-            .spawn(move || {
-                for stream in listener.incoming() {
-                    if shared.stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = Arc::clone(&shared);
-                    let _ = std::thread::Builder::new().name("fake-responses-conn".into()).spawn(move || {
-                        if let Err(e) = serve(&state, stream) {
-                            state.log(json!({"error": e.to_string()}));
-                        }
-                    });
-                }
-            })
-            .unwrap();
-        FakeResponses { addr, state, acceptor: Some(acceptor) }
+        let errors = Arc::clone(&state);
+        let server = FakeHttp::start(
+            "fake-responses",
+            move |request| serve(&shared, request),
+            move |e| errors.log(json!({"error": e.to_string()})),
+        );
+        FakeResponses { server, state }
     }
 
     /// The base URL for a Codex model provider: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}/v1", self.server.origin())
     }
 
     /// One JSON object per request so far: `method`, `path`, `model`, `stream`,
@@ -106,102 +84,30 @@ impl FakeResponses {
     }
 }
 
-impl Drop for FakeResponses {
-    fn drop(&mut self) {
-        self.state.stopping.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-    }
-}
-
 impl State {
     fn log(&self, entry: Value) {
         self.requests.lock().unwrap_or_else(|e| e.into_inner()).push(entry);
     }
 }
 
-fn serve(state: &State, stream: TcpStream) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let (method, path, body) = read_request(&mut reader)?;
-    let route = path.split('?').next().unwrap_or("").to_string();
-    let (status, content_type, body) = if method == "POST" && route.ends_with("/responses") {
+/// Answers one request (and logs it).
+fn serve(state: &State, request: HttpRequest) -> HttpReply {
+    let route = request.route().to_string();
+    let HttpRequest { method, path, body } = request;
+    if method == "POST" && route.ends_with("/responses") {
         let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (body, mut entry) = answer(state, &request);
         entry.insert("method".into(), json!(method));
         entry.insert("path".into(), json!(path));
         state.log(Value::Object(entry));
-        ("200 OK", "text/event-stream", body)
+        HttpReply::event_stream(body)
     } else if method == "GET" && route.ends_with("/models") {
         state.log(json!({"method": method, "path": path, "answer": "models"}));
-        ("200 OK", "application/json", json!({"object": "list", "data": [], "models": []}).to_string())
+        HttpReply::json("200 OK", &json!({"object": "list", "data": [], "models": []}))
     } else {
         state.log(json!({"method": method, "path": path, "answer": "not found"}));
-        let error = json!({"error": {"message": "fake server: not found", "type": "not_found"}});
-        ("404 Not Found", "application/json", error.to_string())
-    };
-    let mut stream = stream;
-    let head = format!(
-        "HTTP/1.0 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body.as_bytes())?;
-    stream.flush()?;
-    let _ = stream.shutdown(Shutdown::Both);
-    Ok(())
-}
-
-/// The request line's method and path, and the body (`Content-Length` or chunked).
-fn read_request(reader: &mut impl BufRead) -> std::io::Result<(String, String, Vec<u8>)> {
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut words = line.split_whitespace();
-    let method = words.next().ok_or_else(|| bad("empty request"))?.to_string();
-    let path = words.next().unwrap_or("/").to_string();
-    let (mut length, mut chunked) = (0usize, false);
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Err(bad("the request ended inside its headers"));
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let Some((name, value)) = header.split_once(':') else { continue };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            length = value.parse().map_err(|_| bad("bad Content-Length"))?;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") && value.eq_ignore_ascii_case("chunked") {
-            chunked = true;
-        }
+        HttpReply::json("404 Not Found", &json!({"error": {"message": "fake server: not found", "type": "not_found"}}))
     }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let size = line.trim().split(';').next().unwrap_or("");
-            let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
-            if size == 0 {
-                break;
-            }
-            let start = body.len();
-            body.resize(start + size, 0);
-            reader.read_exact(&mut body[start..])?;
-            line.clear();
-            reader.read_line(&mut line)?;
-        }
-    } else {
-        body.resize(length, 0);
-        reader.read_exact(&mut body)?;
-    }
-    Ok((method, path, body))
 }
 
 /// The output item for step `step` of the script, given the tools the request offers.

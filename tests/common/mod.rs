@@ -5,6 +5,7 @@ pub mod claude;
 pub mod codex;
 pub mod fake_anthropic;
 pub mod fake_gemini;
+pub mod fake_http;
 pub mod fake_openai;
 pub mod fake_responses;
 pub mod gemini;
