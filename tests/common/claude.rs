@@ -5,14 +5,13 @@
 //! fetched once with `npm pack` into the test cache (`common::npm_cache`), or the
 //! file named by `SCE_CLAUDE_BIN`. The test crate must have `mod common;` at its root.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use super::agent_run::{clear_env, run_agent};
 
 pub const CLAUDE_PACKAGE: &str = "@anthropic-ai/claude-code-linux-x64";
 pub const CLAUDE_VERSION: &str = "2.1.332";
@@ -57,27 +56,14 @@ pub fn run_claude_with(
 ) -> Output {
     let bin = claude_bin();
     std::fs::create_dir_all(home_dir.join("tmp")).unwrap();
-    // Output goes to anonymous files, not pipes: hook or tool processes that outlive
-    // the agent cannot keep a reader blocked.
-    let stdout = tempfile::tempfile().unwrap();
-    let stderr = tempfile::tempfile().unwrap();
     let mut cmd = Command::new(&bin);
     cmd.arg("-p")
         .arg(prompt)
         .args(["--output-format", "stream-json", "--verbose", "--permission-mode", "bypassPermissions"])
         .arg("--model")
         .arg(model)
-        .current_dir(project_dir)
-        .stdin(Stdio::null())
-        .stdout(stdout.try_clone().unwrap())
-        .stderr(stderr.try_clone().unwrap())
-        .process_group(0);
-    for (name, _) in std::env::vars_os() {
-        let n = name.to_string_lossy();
-        if n.starts_with("ANTHROPIC_") || n.starts_with("CLAUDE") || n.starts_with("XDG_") || n == "IS_SANDBOX" {
-            cmd.env_remove(&name);
-        }
-    }
+        .current_dir(project_dir);
+    clear_env(&mut cmd, &["ANTHROPIC_", "CLAUDE", "XDG_"], &["IS_SANDBOX"]);
     cmd.env("HOME", home_dir)
         .env("XDG_CONFIG_HOME", home_dir.join(".config"))
         // Its per-session scratch dirs (else left behind in /tmp/claude-<uid>/).
@@ -91,33 +77,7 @@ pub fn run_claude_with(
         // As root, bypassPermissions is refused unless IS_SANDBOX is exactly "1".
         .env("IS_SANDBOX", "1")
         .envs(env.iter().copied());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            // The whole group: claude and the hooks and shells it started.
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let read = |mut f: File| {
-        let mut buf = Vec::new();
-        f.seek(SeekFrom::Start(0)).unwrap();
-        f.read_to_end(&mut buf).unwrap();
-        buf
-    };
-    let mut stderr = read(stderr);
-    if timed_out {
-        stderr.extend_from_slice(format!("\n[test harness] claude killed after {TIMEOUT:?}\n").as_bytes());
-    }
-    Output { status, stdout: read(stdout), stderr }
+    run_agent(cmd, "claude", TIMEOUT)
 }
 
 /// The stream-json events of a session's stdout (lines that are not JSON are skipped).

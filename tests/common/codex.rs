@@ -7,14 +7,13 @@
 //! cache (`common::npm_cache`), or the file named by `SCE_CODEX_BIN`. The test crate
 //! must have `mod common;` at its root.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::Value;
+
+use super::agent_run::{clear_env, run_agent};
 
 pub const CODEX_PACKAGE: &str = "@openai/codex";
 pub const CODEX_VERSION: &str = "0.171.0";
@@ -58,53 +57,17 @@ pub fn write_config(codex_home: &Path, base_url: &str, model: &str) {
 /// `TIMEOUT` the process group is killed and a line saying so is appended to stderr.
 pub fn run_codex(project_dir: &Path, home_dir: &Path, codex_home: &Path, prompt: &str) -> Output {
     let bin = codex_bin();
-    let stdout = tempfile::tempfile().unwrap();
-    let stderr = tempfile::tempfile().unwrap();
     let mut cmd = Command::new(&bin);
     cmd.args(["exec", "--json", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "-C"])
         .arg(project_dir)
         .arg(prompt)
-        .current_dir(project_dir)
-        .stdin(Stdio::null())
-        .stdout(stdout.try_clone().unwrap())
-        .stderr(stderr.try_clone().unwrap())
-        .process_group(0);
-    for (name, _) in std::env::vars_os() {
-        let n = name.to_string_lossy();
-        if n.starts_with("OPENAI_") || n.starts_with("CODEX_") || n.starts_with("XDG_") {
-            cmd.env_remove(&name);
-        }
-    }
+        .current_dir(project_dir);
+    clear_env(&mut cmd, &["OPENAI_", "CODEX_", "XDG_"], &[]);
     cmd.env("HOME", home_dir)
         .env("CODEX_HOME", codex_home)
         .env("XDG_CONFIG_HOME", home_dir.join(".config"))
         .env("FAKE_OPENAI_API_KEY", "sk-fake-key-for-tests");
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let read = |mut f: File| {
-        let mut buf = Vec::new();
-        f.seek(SeekFrom::Start(0)).unwrap();
-        f.read_to_end(&mut buf).unwrap();
-        buf
-    };
-    let mut stderr = read(stderr);
-    if timed_out {
-        stderr.extend_from_slice(format!("\n[test harness] codex killed after {TIMEOUT:?}\n").as_bytes());
-    }
-    Output { status, stdout: read(stdout), stderr }
+    run_agent(cmd, "codex", TIMEOUT)
 }
 
 /// The JSON events of a session's stdout (lines that are not JSON are skipped).

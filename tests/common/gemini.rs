@@ -6,14 +6,13 @@
 //! (`common::npm_cache`), or the file named by `SCE_GEMINI_JS`. The test crate must
 //! have `mod common;` at its root.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use super::agent_run::{clear_env, run_agent};
 
 pub const GEMINI_PACKAGE: &str = "@google/gemini-cli";
 pub const GEMINI_VERSION: &str = "0.61.0";
@@ -64,58 +63,19 @@ pub fn trust_folder(home_dir: &Path, folder: &Path) {
 /// appended to stderr (the status is then not a success).
 pub fn run_gemini(project_dir: &Path, home_dir: &Path, base_url: &str, model: &str, prompt: &str) -> Output {
     let js = gemini_js();
-    // Output goes to anonymous files, not pipes: hook or tool processes that outlive
-    // the agent cannot keep a reader blocked.
-    let stdout = tempfile::tempfile().unwrap();
-    let stderr = tempfile::tempfile().unwrap();
     let mut cmd = Command::new("node");
     cmd.arg(&js)
         .arg("-p")
         .arg(prompt)
         .args(["--yolo", "--output-format", "stream-json", "-m", model])
-        .current_dir(project_dir)
-        .stdin(Stdio::null())
-        .stdout(stdout.try_clone().unwrap())
-        .stderr(stderr.try_clone().unwrap())
-        .process_group(0);
-    for (name, _) in std::env::vars_os() {
-        let n = name.to_string_lossy();
-        if n.starts_with("GEMINI_") || n.starts_with("GOOGLE_") || n.starts_with("XDG_") || n.starts_with("CLAUDE") {
-            cmd.env_remove(&name);
-        }
-    }
+        .current_dir(project_dir);
+    clear_env(&mut cmd, &["GEMINI_", "GOOGLE_", "XDG_", "CLAUDE"], &[]);
     cmd.env("HOME", home_dir)
         .env("XDG_CONFIG_HOME", home_dir.join(".config"))
         .env("GOOGLE_GEMINI_BASE_URL", base_url)
         .env("GEMINI_API_KEY", "fake-gemini-key-for-tests")
         .env("GEMINI_CLI_NO_RELAUNCH", "true");
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run node {}: {e}", js.display()));
-    let start = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            // The whole group: node and the hooks and shells it started.
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let read = |mut f: File| {
-        let mut buf = Vec::new();
-        f.seek(SeekFrom::Start(0)).unwrap();
-        f.read_to_end(&mut buf).unwrap();
-        buf
-    };
-    let mut stderr = read(stderr);
-    if timed_out {
-        stderr.extend_from_slice(format!("\n[test harness] gemini killed after {TIMEOUT:?}\n").as_bytes());
-    }
-    Output { status, stdout: read(stdout), stderr }
+    run_agent(cmd, "gemini", TIMEOUT)
 }
 
 /// The stream-json events of a session's stdout (lines that are not JSON are skipped).

@@ -1,6 +1,7 @@
 //! Shared helpers for the end-to-end scenarios: a real git repository in a
 //! temp dir, the real `sce` binary, and the real Turso DB it writes.
 
+pub mod agent_run;
 pub mod claude;
 pub mod codex;
 pub mod fake_anthropic;
