@@ -58,8 +58,7 @@ pub fn codex_home_installed(sce_dir: &Path) -> Option<PathBuf> {
 
 /// The hook command: runs `sce_bin` if it is still there, else does nothing, silently.
 pub fn codex_hook_command(sce_bin: &Path) -> String {
-    let quoted = format!("'{}'", sce_bin.to_string_lossy().replace('\'', "'\\''"));
-    format!("test -x {quoted} && {quoted}{MARK} || true")
+    super::settings_hooks::guarded_command(sce_bin, MARK)
 }
 
 /// The state of sce's Codex hooks.

@@ -32,7 +32,7 @@ pub fn cursor_hooks_file() -> Option<PathBuf> {
 
 /// The command: runs `sce_bin` if it is still there; else answers `{}` (no decision).
 pub fn cursor_hook_command(sce_bin: &Path) -> String {
-    let quoted = format!("'{}'", sce_bin.to_string_lossy().replace('\'', "'\\''"));
+    let quoted = super::settings_hooks::quoted_bin(sce_bin);
     format!("if test -x {quoted}; then exec {quoted}{MARK}; else echo '{{}}'; fi")
 }
 

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::json_file::{read_object, write_object};
+use super::json_file::read_object;
+use super::settings_hooks::{HooksStatus, SettingsHooks};
 use super::{Change, InstallError};
 
 /// The Gemini CLI events sce listens to. `BeforeModel` is left out on purpose: it
@@ -38,123 +39,40 @@ const CREATED_MARKER: &str = "gemini-settings-created";
 /// How long Gemini lets one sce hook run, in milliseconds.
 const TIMEOUT_MS: u64 = 30_000;
 
+/// How Gemini's settings hold sce's hooks.
+const HOOKS: SettingsHooks = SettingsHooks {
+    events: GEMINI_EVENTS,
+    args: MARK,
+    created_marker: CREATED_MARKER,
+    group: |command| {
+        json!({"matcher": ".*", "hooks": [{"type": "command", "name": HOOK_NAME, "command": command,
+                                           "timeout": TIMEOUT_MS}]})
+    },
+};
+
 /// The hook command: runs `sce_bin` if it is still there, else does nothing, silently.
 pub fn gemini_hook_command(sce_bin: &Path) -> String {
-    let quoted = format!("'{}'", sce_bin.to_string_lossy().replace('\'', "'\\''"));
-    format!("test -x {quoted} && {quoted}{MARK} || true")
+    HOOKS.command(sce_bin)
 }
 
 /// The state of sce's entries in a Gemini settings file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GeminiHooksStatus {
-    /// No sce entry.
-    Missing,
-    /// Some events lack sce's entry, or it runs another sce binary.
-    Outdated,
-    /// Every event has sce's entry for this binary.
-    Current,
-}
-
-fn is_sce_entry(group: &Value) -> bool {
-    group["hooks"]
-        .as_array()
-        .is_some_and(|hooks| hooks.iter().any(|h| h["command"].as_str().is_some_and(|c| c.contains(MARK))))
-}
+pub type GeminiHooksStatus = HooksStatus;
 
 /// The state of sce's hooks in the settings file at `path`.
 pub fn gemini_hooks_status(path: &Path, sce_bin: &Path) -> GeminiHooksStatus {
-    let Ok(Some(settings)) = read_object(path) else { return GeminiHooksStatus::Missing };
-    let command = gemini_hook_command(sce_bin);
-    let mut found = 0;
-    let mut current = 0;
-    for event in GEMINI_EVENTS {
-        let groups = settings.get("hooks").and_then(|h| h.get(*event)).and_then(Value::as_array);
-        for group in groups.into_iter().flatten().filter(|g| is_sce_entry(g)) {
-            found += 1;
-            if group["hooks"][0]["command"] == command {
-                current += 1;
-            }
-        }
-    }
-    match (found, current) {
-        (0, _) => GeminiHooksStatus::Missing,
-        (f, c) if f == GEMINI_EVENTS.len() && c == f => GeminiHooksStatus::Current,
-        _ => GeminiHooksStatus::Outdated,
-    }
+    HOOKS.status(path, sce_bin)
 }
 
 /// Adds (or updates) sce's entry for every event in the settings file at `path`.
 /// `sce_dir`: where to remember that sce created the file (for uninstall).
 pub fn install_gemini_hooks(path: &Path, sce_bin: &Path, sce_dir: Option<&Path>) -> Result<Change, InstallError> {
-    let shown = path.display().to_string();
-    if gemini_hooks_status(path, sce_bin) == GeminiHooksStatus::Current {
-        return Ok(Change::Unchanged(shown));
-    }
-    let existing = read_object(path)?;
-    let created = existing.is_none();
-    let mut settings = existing.unwrap_or_default();
-    let hooks = settings.entry("hooks").or_insert_with(|| json!({}));
-    if !hooks.is_object() {
-        *hooks = json!({});
-    }
-    let command = gemini_hook_command(sce_bin);
-    for event in GEMINI_EVENTS {
-        let groups = hooks.as_object_mut().map(|h| h.entry(*event).or_insert_with(|| json!([])));
-        let Some(groups) = groups else { continue };
-        if !groups.is_array() {
-            *groups = json!([]);
-        }
-        if let Some(list) = groups.as_array_mut() {
-            list.retain(|g| !is_sce_entry(g));
-            list.push(json!({"matcher": ".*", "hooks": [{"type": "command", "name": HOOK_NAME,
-                "command": command, "timeout": TIMEOUT_MS}]}));
-        }
-    }
-    write_object(path, &settings)?;
-    if created && let Some(dir) = sce_dir {
-        let _ = std::fs::write(dir.join(CREATED_MARKER), path.to_string_lossy().as_bytes());
-    }
-    Ok(if created { Change::Created(shown) } else { Change::Updated(shown) })
+    HOOKS.install(path, sce_bin, sce_dir)
 }
 
 /// Removes sce's entries from the settings file at `path` (and the file, if sce
 /// created it and nothing else is left in it).
 pub fn uninstall_gemini_hooks(path: &Path, sce_dir: Option<&Path>) -> Result<Option<Change>, InstallError> {
-    let Some(mut settings) = read_object(path)? else { return Ok(None) };
-    let mut removed = false;
-    if let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) {
-        for event in GEMINI_EVENTS {
-            if let Some(list) = hooks.get_mut(*event).and_then(Value::as_array_mut) {
-                let before = list.len();
-                list.retain(|g| !is_sce_entry(g));
-                removed |= list.len() != before;
-                if list.is_empty() {
-                    hooks.remove(*event);
-                }
-            }
-        }
-        if hooks.is_empty() {
-            settings.remove("hooks");
-        }
-    }
-    if !removed {
-        return Ok(None);
-    }
-    let marker = sce_dir.map(|d| d.join(CREATED_MARKER));
-    let sce_created =
-        marker.as_ref().and_then(|m| std::fs::read_to_string(m).ok()).is_some_and(|p| Path::new(&p) == path);
-    if settings.is_empty() && sce_created {
-        std::fs::remove_file(path).map_err(|source| InstallError { action: "delete", path: path.into(), source })?;
-        if let Some(marker) = marker {
-            let _ = std::fs::remove_file(marker);
-        }
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::remove_dir(dir); // only if empty
-        }
-        return Ok(Some(Change::Deleted(path.display().to_string())));
-    }
-    write_object(path, &settings)?;
-    Ok(Some(Change::Removed(path.display().to_string())))
+    HOOKS.uninstall(path, sce_dir)
 }
 
 /// Gemini's user directory: `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`.

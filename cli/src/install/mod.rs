@@ -11,6 +11,7 @@ mod hooks;
 mod json_file;
 mod pi;
 mod plugin;
+mod settings_hooks;
 
 pub use claude::{
     CLAUDE_EVENTS, ClaudeHooksStatus, LOCAL_SETTINGS, claude_hooks_status, exclude_local_settings, global_settings,
