@@ -266,3 +266,55 @@ fn a_corrupt_line_is_reported_and_the_rest_imported_and_an_unreadable_file_fails
     assert!(stderr.contains(&format!("cannot read {}", missing.display())), "{stderr}");
     assert_eq!(totals(&report), (2, 2, 0), "the readable file is imported: {report}");
 }
+
+/// A hook payload of `fixtures` (a sample session), its paths moved into `repo`.
+fn hook_payload(fixtures: &str, name: &str, repo: &TestRepo, transcript: &Path) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(fixtures);
+    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
+    event["transcript_path"] = Value::String(transcript.to_string_lossy().into_owned());
+    event.to_string().replace(SAMPLE_PROJECT, repo.root.to_str().unwrap())
+}
+
+#[test]
+fn prompts_and_answers_codex_gemini_and_pi_hooks_stored_are_not_imported_again() {
+    let pi_session = "01a22a2a-c580-73eb-93ce-7999f1a098a0";
+    for agent in ["codex", "gemini", "pi"] {
+        let repo = set_up();
+        let home = tempfile::tempdir().unwrap();
+        let transcript = sample(agent);
+        let events: Vec<(&str, String)> = match agent {
+            "codex" => ["002-UserPromptSubmit.json", "017-Stop.json"]
+                .iter()
+                .map(|n| ("codex", hook_payload("codex-0.171.0", n, &repo, &transcript)))
+                .collect(),
+            "gemini" => ["001-SessionStart.json", "002-BeforeAgent.json", "025-AfterAgent.json"]
+                .iter()
+                .map(|n| ("gemini", hook_payload("gemini-0.61.0", n, &repo, &transcript)))
+                .collect(),
+            _ => [("prompt", PROMPT, None), ("response", ANSWER, Some("fake/fake-coder"))]
+                .iter()
+                .map(|(event, text, model)| {
+                    let event = serde_json::json!({"event": event, "agent": "pi", "session_id": pi_session,
+                        "text": text, "model": model, "cwd": repo.root});
+                    ("agent", event.to_string())
+                })
+                .collect(),
+        };
+        for (hook, event) in events {
+            let out = run_sce(&repo.root, &["hooks", hook], &event, &[]);
+            assert!(out.stderr.is_empty(), "{agent}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let before = snapshot(&repo);
+        assert_eq!(parts_with(&before, PROMPT), 1, "{agent}: the hooks stored the prompt");
+        let (code, report, stderr) = import(&repo, &[agent, transcript.to_str().unwrap()], home.path());
+        assert_eq!(code, 0, "{agent}: {stderr}");
+        assert_eq!(totals(&report), (0, 0, 0), "{agent}: {report}");
+        let after = snapshot(&repo);
+        assert_eq!(parts_with(&after, PROMPT), 1, "{agent}: the prompt is not duplicated");
+        assert_eq!(parts_with(&after, ANSWER), 1, "{agent}: the answer is not duplicated");
+        let (_, again, _) = import(&repo, &[agent, transcript.to_str().unwrap()], home.path());
+        assert_eq!(totals(&again), (0, 0, 0));
+        assert_eq!(again["sessions"][0]["filled"], serde_json::json!({}), "{agent}: {again}");
+        assert_eq!(snapshot(&repo), after, "{agent}");
+    }
+}

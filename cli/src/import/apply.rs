@@ -71,7 +71,11 @@ pub fn import_sessions(
     let mut reports = Vec::new();
     let mut events: Vec<CapturedEvent> = Vec::new();
     {
-        let store = Store::open_configured(target.paths, target.config)?;
+        // A dry run creates no DB where there is none yet: nothing is stored then.
+        let store = match dry_run && !target.paths.db.exists() {
+            true => None,
+            false => Some(Store::open_configured(target.paths, target.config)?),
+        };
         for session in &sessions {
             let envelope = session
                 .to_capture()
@@ -87,15 +91,21 @@ pub fn import_sessions(
                 }
                 imported = envelope.events;
             }
-            let stored = store.session_conversation(&session.session_id)?;
+            let stored = match &store {
+                Some(store) => store.session_conversation(&session.session_id)?,
+                None => Default::default(),
+            };
             let (new_events, mut added) = additions(imported, &stored);
             let has_context =
                 session.git.remote_url.is_some() || session.git.branch.is_some() || session.git.head_sha.is_some();
-            let row = store.session_row(&session.session_id)?;
+            let row = match &store {
+                Some(store) => store.session_row(&session.session_id)?,
+                None => None,
+            };
             if has_context && row.as_ref().is_none_or(|r| r.context_ms.is_none()) {
                 added.filled.insert("git_context".to_string(), 1);
             }
-            if !dry_run {
+            if let (false, Some(store)) = (dry_run, &store) {
                 // Before intake, so that the transcript's context (the session's start) is the first one seen.
                 if has_context {
                     store.record_git_context(

@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::jsonl::{SkippedLine, TranscriptError, read_records, time_ms};
+use super::jsonl::{Records, SkippedLine, TranscriptError, read_records, time_ms};
 use super::{ImportedMessage, ImportedSession, ImportedText};
 use crate::agents::claude::{TOOL_NAME, qualified_model};
 use crate::capture::Role;
@@ -83,7 +83,7 @@ struct Answer {
 
 /// Reads one transcript.
 pub fn read(path: &Path) -> Result<(ImportedSession, Vec<SkippedLine>), TranscriptError> {
-    let (records, skipped) = read_records::<Record>(path)?;
+    let Records { records, skipped } = read_records::<Record>(path)?;
     let mut session: Option<ImportedSession> = None;
     let mut prompts: Vec<ImportedMessage> = Vec::new();
     let mut answers: Vec<Answer> = Vec::new();

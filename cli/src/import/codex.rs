@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::jsonl::{SkippedLine, TranscriptError, read_records, time_ms};
+use super::jsonl::{Records, SkippedLine, TranscriptError, read_records, time_ms};
 use super::{ImportedMessage, ImportedSession, ImportedText};
 use crate::agents::codex::{TOOL_NAME, qualified_model};
 use crate::capture::Role;
@@ -82,7 +82,7 @@ struct Turn {
 
 /// Reads one rollout.
 pub fn read(path: &Path) -> Result<(ImportedSession, Vec<SkippedLine>), TranscriptError> {
-    let (lines, skipped) = read_records::<Line>(path)?;
+    let Records { records: lines, skipped } = read_records::<Line>(path)?;
     let mut session: Option<ImportedSession> = None;
     let mut turns: Vec<Turn> = Vec::new();
     let mut current: Option<String> = None;

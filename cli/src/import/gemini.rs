@@ -15,7 +15,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::jsonl::{SkippedLine, TranscriptError, read_records, time_ms};
+use super::jsonl::{Records, SkippedLine, TranscriptError, read_records, time_ms};
 use super::{ImportedMessage, ImportedSession, ImportedText};
 use crate::agents::gemini::{TOOL_NAME, qualified_model};
 use crate::capture::Role;
@@ -59,7 +59,7 @@ pub fn project_hash(dir: &Path) -> String {
 
 /// Reads one chat file; also returns its `projectHash`.
 pub fn read(path: &Path) -> Result<(ImportedSession, Option<String>, Vec<SkippedLine>), TranscriptError> {
-    let (records, skipped) = read_records::<Record>(path)?;
+    let Records { records, skipped } = read_records::<Record>(path)?;
     let mut session: Option<ImportedSession> = None;
     let mut hash = None;
     for (_, record) in records {

@@ -51,9 +51,18 @@ impl std::fmt::Display for SkippedLine {
     }
 }
 
+/// The records of a JSON-lines file and the lines that could not be read.
+#[derive(Debug)]
+pub struct Records<T> {
+    /// Each record with its 1-based line number.
+    pub records: Vec<(usize, T)>,
+    /// The lines that could not be read as a record.
+    pub skipped: Vec<SkippedLine>,
+}
+
 /// The records of a JSON-lines file, each with its 1-based line number, and the lines
 /// that could not be read as `T`. Blank lines are ignored.
-pub fn read_records<T: DeserializeOwned>(path: &Path) -> Result<(Vec<(usize, T)>, Vec<SkippedLine>), TranscriptError> {
+pub fn read_records<T: DeserializeOwned>(path: &Path) -> Result<Records<T>, TranscriptError> {
     let io = |source| TranscriptError::Read { path: path.to_path_buf(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut records = Vec::new();
@@ -68,7 +77,7 @@ pub fn read_records<T: DeserializeOwned>(path: &Path) -> Result<(Vec<(usize, T)>
             Err(e) => skipped.push(SkippedLine { path: path.to_path_buf(), line: index + 1, reason: e.to_string() }),
         }
     }
-    Ok((records, skipped))
+    Ok(Records { records, skipped })
 }
 
 /// Milliseconds since the epoch of an RFC 3339 timestamp (`2026-11-30T01:56:02.606Z`).
@@ -92,7 +101,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.jsonl");
         std::fs::write(&path, "{\"a\":1}\n\n{oops\n{\"a\":2}\n").unwrap();
-        let (records, skipped) = read_records::<serde_json::Value>(&path).unwrap();
+        let Records { records, skipped } = read_records::<serde_json::Value>(&path).unwrap();
         assert_eq!(records.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![1, 4]);
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].line, 3);

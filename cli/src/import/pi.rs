@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::jsonl::{SkippedLine, TranscriptError, read_records, time_ms};
+use super::jsonl::{Records, SkippedLine, TranscriptError, read_records, time_ms};
 use super::{ImportedMessage, ImportedSession, ImportedText};
 use crate::capture::Role;
 
@@ -70,7 +70,7 @@ fn content_text(content: &Value) -> String {
 
 /// Reads one session file.
 pub fn read(path: &Path) -> Result<(ImportedSession, Vec<SkippedLine>), TranscriptError> {
-    let (entries, skipped) = read_records::<Entry>(path)?;
+    let Records { records: entries, skipped } = read_records::<Entry>(path)?;
     let mut session: Option<ImportedSession> = None;
     let mut model: Option<String> = None;
     for (line, entry) in entries {
