@@ -318,3 +318,21 @@ fn prompts_and_answers_codex_gemini_and_pi_hooks_stored_are_not_imported_again()
         assert_eq!(snapshot(&repo), after, "{agent}");
     }
 }
+
+#[test]
+fn secrets_are_redacted_and_a_redacted_text_is_not_imported_again() {
+    let repo = set_up();
+    let home = tempfile::tempdir().unwrap();
+    let secret = "sk-ant-abcdefghijklmnopqrstuvwxyz0123";
+    let text = std::fs::read_to_string(sample("pi")).unwrap().replace(PROMPT, &format!("{PROMPT} key {secret}"));
+    let path = home.path().join("with-secret.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let (_, report, _) = import(&repo, &["pi", path.to_str().unwrap()], home.path());
+    assert_eq!(totals(&report), (2, 2, 0), "{report}");
+    let first = snapshot(&repo);
+    assert!(first.iter().all(|l| !l.contains(secret)), "the secret was stored");
+    assert_eq!(parts_with(&first, "[REDACTED:anthropic-key]"), 1);
+    let (_, again, _) = import(&repo, &["pi", path.to_str().unwrap()], home.path());
+    assert_eq!(totals(&again), (0, 0, 0), "{again}");
+    assert_eq!(snapshot(&repo), first);
+}

@@ -200,8 +200,9 @@ fn turn_mut<'t>(turns: &'t mut Vec<Turn>, id: &str) -> &'t mut Turn {
 fn turn_messages(mut turn: Turn, session_model: Option<&str>) -> Vec<ImportedMessage> {
     let mut messages = Vec::new();
     let mut seen_prompt = false;
-    for (item_id, text, at) in &turn.prompts {
-        if text.trim().is_empty() {
+    for (index, (item_id, text, at)) in turn.prompts.iter().enumerate() {
+        // Versions that write both an item and an event for one prompt: once.
+        if text.trim().is_empty() || turn.prompts[..index].iter().any(|(_, earlier, _)| earlier == text) {
             continue;
         }
         let id = if seen_prompt { format!("{}/{item_id}", turn.id) } else { turn.id.clone() };
@@ -215,6 +216,7 @@ fn turn_messages(mut turn: Turn, session_model: Option<&str>) -> Vec<ImportedMes
         });
     }
     turn.answers.retain(|a| !a.text.trim().is_empty());
+    turn.answers.dedup_by(|later, earlier| later.text == earlier.text);
     if turn.answers.is_empty()
         && let Some((text, at)) = turn.last_agent_message.take().filter(|(t, _)| !t.trim().is_empty())
     {

@@ -104,13 +104,14 @@ pub fn usual_files(agent: Agent, homes: &AgentHomes, roots: &[PathBuf]) -> Vec<P
     let Some(dir) = homes.sessions_dir(agent) else { return Vec::new() };
     let jsonl = |name: &str| name.ends_with(".jsonl");
     match agent {
-        // `<projects>/<cwd, every character but letters and digits as '-'>/<session>.jsonl`
+        // `<projects>/<cwd, every character but letters and digits as '-'>/<session>.jsonl`,
+        // and its subagents' `<session>/subagents/agent-<id>.jsonl`.
         Agent::Claude => {
             let prefixes: Vec<String> = roots.iter().map(|r| claude_dir_name(r)).collect();
             subdirs(&dir)
                 .into_iter()
                 .filter(|d| dir_name(d).is_some_and(|n| prefixes.iter().any(|p| n.starts_with(p.as_str()))))
-                .flat_map(|d| files_under(&d, 0, &jsonl))
+                .flat_map(|d| files_under(&d, 2, &jsonl))
                 .collect()
         }
         Agent::Codex => files_under(&dir, 3, &|n| n.starts_with("rollout-") && n.ends_with(".jsonl")),
