@@ -336,3 +336,19 @@ fn secrets_are_redacted_and_a_redacted_text_is_not_imported_again() {
     assert_eq!(totals(&again), (0, 0, 0), "{again}");
     assert_eq!(snapshot(&repo), first);
 }
+
+#[test]
+fn messages_older_than_the_conversation_retention_are_left_out() {
+    let repo = set_up();
+    let home = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample("gemini")).unwrap().replace("2026-11-30T", "2020-01-01T");
+    let path = home.path().join("old.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let args = ["gemini", path.to_str().unwrap(), "-c", "retention.conversations_days=30"];
+    let (code, report, stderr) = import(&repo, &args, home.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["sessions"][0]["past_retention"], 2, "{report}");
+    assert_eq!(totals(&report), (0, 0, 0), "{report}");
+    let (_, report, _) = import(&repo, &["gemini", path.to_str().unwrap()], home.path());
+    assert_eq!(totals(&report), (2, 2, 0), "kept forever by default: {report}");
+}

@@ -45,7 +45,8 @@ impl From<AgentArg> for Agent {
 /// Only conversation text and session metadata are stored, never file edits:
 /// attribution and existing records are unchanged. A session hooks captured is
 /// merged with it (same ids, else the same text), and importing again adds
-/// nothing. Texts are redacted as captured ones are (`capture.redact_secrets`).
+/// nothing. Texts are redacted as captured ones are (`capture.redact_secrets`);
+/// messages older than `retention.conversations_days` (when set) are left out.
 /// A line that is not a record is skipped and reported; a file that cannot be
 /// read is reported and the others are imported (exit 3).
 #[derive(Debug, Args)]
@@ -59,7 +60,7 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Print JSON: {"dry_run", "sessions": [{"tool_name", "session_id", "source", "new_messages",
-    /// "new_texts", "changed_texts", "filled"}], "totals", "skipped_lines", "failures"}.
+    /// "new_texts", "changed_texts", "filled", "past_retention"}], "totals", "skipped_lines", "failures"}.
     #[arg(long)]
     pub json: bool,
 }
@@ -149,6 +150,9 @@ fn describe(imports: &[SessionImport], dry_run: bool, agent: Agent, paths: &[Pat
         );
         if a.changed_texts > 0 {
             out += &format!(", {} texts changed", a.changed_texts);
+        }
+        if import.past_retention > 0 {
+            out += &format!(", {} older than retention.conversations_days left out", import.past_retention);
         }
         if !a.filled.is_empty() {
             let filled: Vec<String> = a.filled.iter().map(|(field, n)| format!("{field} ×{n}")).collect();

@@ -44,6 +44,8 @@ pub struct SessionImport {
     /// What it adds.
     #[serde(flatten)]
     pub added: Additions,
+    /// Messages left out: older than `retention.conversations_days`, gc would remove them.
+    pub past_retention: usize,
 }
 
 /// Where imported sessions are stored.
@@ -67,7 +69,19 @@ pub fn import_sessions(
     sessions: Vec<ImportedSession>,
     dry_run: bool,
 ) -> Result<Vec<SessionImport>, ImportError> {
-    let sessions = merge_same_sessions(sessions);
+    let mut sessions = merge_same_sessions(sessions);
+    let days = i64::from(target.config.retention.conversations_days);
+    let kept_from_ms = (days > 0).then(|| target.now_ms - days * 24 * 3600 * 1000);
+    let past_retention: Vec<usize> = sessions
+        .iter_mut()
+        .map(|session| {
+            let before = session.messages.len();
+            if let Some(from) = kept_from_ms {
+                session.messages.retain(|m| m.time_ms >= from);
+            }
+            before - session.messages.len()
+        })
+        .collect();
     let mut reports = Vec::new();
     let mut events: Vec<CapturedEvent> = Vec::new();
     {
@@ -76,7 +90,7 @@ pub fn import_sessions(
             true => None,
             false => Some(Store::open_configured(target.paths, target.config)?),
         };
-        for session in &sessions {
+        for (session, past_retention) in sessions.iter().zip(past_retention) {
             let envelope = session
                 .to_capture()
                 .into_envelope(&session.tool_name, target.root)
@@ -126,6 +140,7 @@ pub fn import_sessions(
                 session_id: session.session_id.clone(),
                 source: session.source.clone(),
                 added,
+                past_retention,
             });
         }
     } // the store is closed: intake opens it again

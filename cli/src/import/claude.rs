@@ -1,7 +1,8 @@
 //! Claude Code transcripts (`~/.claude/projects/<cwd>/<session>.jsonl`) read into
 //! an [`ImportedSession`] with the ids `sce hooks claude-code` gives:
 //!
-//! - a prompt (a `user` record with text, not a tool result nor `isMeta`): message
+//! - a prompt (a `user` record with text; not a tool result, `isMeta`, a compaction's
+//!   summary or an interruption note): message
 //!   `<promptId>`, part `<promptId>/prompt`;
 //! - a turn's last assistant text: message `<promptId>/answer`, part `…/text` (the
 //!   hook's `Stop`); earlier texts of the turn: `<promptId>/<message id>`;
@@ -37,6 +38,10 @@ struct Record {
     is_sidechain: bool,
     #[serde(default)]
     is_meta: bool,
+    #[serde(default)]
+    is_compact_summary: bool,
+    #[serde(default)]
+    is_visible_in_transcript_only: bool,
     agent_id: Option<String>,
     message: Option<Message>,
 }
@@ -123,7 +128,12 @@ pub fn read(path: &Path) -> Result<(ImportedSession, Vec<SkippedLine>), Transcri
             }
             let Some(texts) = texts(&message.content) else { continue };
             let text = texts.join("\n\n");
-            if record.is_meta || record.is_sidechain || text.trim().is_empty() {
+            // Not typed by a person: context Claude adds, a compaction's summary, an interruption note.
+            let not_a_prompt = record.is_meta
+                || record.is_compact_summary
+                || record.is_visible_in_transcript_only
+                || text.starts_with("[Request interrupted by user");
+            if not_a_prompt || record.is_sidechain || text.trim().is_empty() {
                 continue;
             }
             let id = record.prompt_id.clone().or_else(|| record.uuid.clone()).unwrap_or_else(|| format!("line-{line}"));
