@@ -70,64 +70,33 @@ pub fn import_sessions(
     dry_run: bool,
 ) -> Result<Vec<SessionImport>, ImportError> {
     let mut sessions = merge_same_sessions(sessions);
-    let days = i64::from(target.config.retention.conversations_days);
-    let kept_from_ms = (days > 0).then(|| target.now_ms - days * 24 * 3600 * 1000);
-    let past_retention: Vec<usize> = sessions
-        .iter_mut()
-        .map(|session| {
-            let before = session.messages.len();
-            if let Some(from) = kept_from_ms {
-                session.messages.retain(|m| m.time_ms >= from);
-            }
-            before - session.messages.len()
-        })
-        .collect();
+    let past_retention: Vec<usize> = sessions.iter_mut().map(|s| drop_past_retention(s, target)).collect();
     let mut reports = Vec::new();
     let mut events: Vec<CapturedEvent> = Vec::new();
     {
         // A dry run creates no DB where there is none yet: nothing is stored then.
-        let store = match dry_run && !target.paths.db.exists() {
-            true => None,
-            false => Some(Store::open_configured(target.paths, target.config)?),
+        let store = if dry_run && !target.paths.db.exists() {
+            None
+        } else {
+            Some(Store::open_configured(target.paths, target.config)?)
         };
         for (session, past_retention) in sessions.iter().zip(past_retention) {
-            let envelope = session
-                .to_capture()
-                .into_envelope(&session.tool_name, target.root)
-                .map_err(|source| ImportError::Envelope { session_id: session.session_id.clone(), source })?;
-            let mut imported = Vec::new();
-            if let Some(mut envelope) = envelope {
-                if target.config.capture.redact_secrets {
-                    envelope.redact_secrets();
+            let (stored, row) = match &store {
+                Some(store) => {
+                    (store.session_conversation(&session.session_id)?, store.session_row(&session.session_id)?)
                 }
-                for problem in &envelope.diagnostics {
-                    tracing::debug!(session = session.session_id, "left out: {problem:?}");
-                }
-                imported = envelope.events;
-            }
-            let stored = match &store {
-                Some(store) => store.session_conversation(&session.session_id)?,
                 None => Default::default(),
             };
-            let (new_events, mut added) = additions(imported, &stored);
-            let has_context =
-                session.git.remote_url.is_some() || session.git.branch.is_some() || session.git.head_sha.is_some();
-            let row = match &store {
-                Some(store) => store.session_row(&session.session_id)?,
-                None => None,
-            };
+            let (new_events, mut added) = additions(session_events(session, target)?, &stored);
+            let git = &session.git;
+            let has_context = git.remote_url.is_some() || git.branch.is_some() || git.head_sha.is_some();
             if has_context && row.as_ref().is_none_or(|r| r.context_ms.is_none()) {
                 added.filled.insert("git_context".to_string(), 1);
             }
             if let (false, Some(store)) = (dry_run, &store) {
                 // Before intake, so that the transcript's context (the session's start) is the first one seen.
                 if has_context {
-                    store.record_git_context(
-                        &session.session_id,
-                        Some(&session.tool_name),
-                        &session.git,
-                        target.now_ms,
-                    )?;
+                    store.record_git_context(&session.session_id, Some(&session.tool_name), git, target.now_ms)?;
                 }
                 let source = session.source.to_string_lossy();
                 if row.as_ref().and_then(|r| r.imported_from.as_deref()) != Some(source.as_ref()) {
@@ -156,6 +125,34 @@ pub fn import_sessions(
         }
     }
     Ok(reports)
+}
+
+/// Removes the messages gc would remove at once (`retention.conversations_days`); how many.
+fn drop_past_retention(session: &mut ImportedSession, target: &ImportTarget<'_>) -> usize {
+    let days = i64::from(target.config.retention.conversations_days);
+    if days == 0 {
+        return 0;
+    }
+    let kept_from_ms = target.now_ms - days * 24 * 3600 * 1000;
+    let before = session.messages.len();
+    session.messages.retain(|m| m.time_ms >= kept_from_ms);
+    before - session.messages.len()
+}
+
+/// The session's messages and texts as validated events, redacted as configured.
+fn session_events(session: &ImportedSession, target: &ImportTarget<'_>) -> Result<Vec<CapturedEvent>, ImportError> {
+    let envelope = session
+        .to_capture()
+        .into_envelope(&session.tool_name, target.root)
+        .map_err(|source| ImportError::Envelope { session_id: session.session_id.clone(), source })?;
+    let Some(mut envelope) = envelope else { return Ok(Vec::new()) };
+    if target.config.capture.redact_secrets {
+        envelope.redact_secrets();
+    }
+    for problem in &envelope.diagnostics {
+        tracing::debug!(session = session.session_id, "left out: {problem:?}");
+    }
+    Ok(envelope.events)
 }
 
 /// One session per (tool, id): a session continued in another file keeps every

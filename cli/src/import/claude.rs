@@ -2,8 +2,7 @@
 //! an [`ImportedSession`] with the ids `sce hooks claude-code` gives:
 //!
 //! - a prompt (a `user` record with text; not a tool result, `isMeta`, a compaction's
-//!   summary or an interruption note): message
-//!   `<promptId>`, part `<promptId>/prompt`;
+//!   summary or an interruption note): message `<promptId>`, part `<promptId>/prompt`;
 //! - a turn's last assistant text: message `<promptId>/answer`, part `…/text` (the
 //!   hook's `Stop`); earlier texts of the turn: `<promptId>/<message id>`;
 //! - a subagent's (`isSidechain`, `agentId`): the same ids prefixed by `<agentId>/`,
