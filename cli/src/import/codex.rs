@@ -20,6 +20,9 @@ use crate::agents::codex::{TOOL_NAME, qualified_model};
 use crate::capture::Role;
 use crate::store::SessionGitContext;
 
+/// The start of the id of a turn the rollout does not name (older Codex versions).
+const UNNAMED_TURN: &str = "turn-at-line-";
+
 /// One rollout line: `{timestamp, type, payload}`.
 #[derive(Debug, Deserialize)]
 struct Line {
@@ -145,19 +148,21 @@ pub fn read(path: &Path) -> Result<(ImportedSession, Vec<SkippedLine>), Transcri
                     _ => {}
                 }
             }
+            // Older rollouts name no turns: each prompt starts one, named by its line.
             ("event_msg", "user_message") => {
-                if let Some(turn) = current.clone() {
-                    turn_mut(&mut turns, &turn).prompts.push((format!("line-{line_no}"), item_text(payload), at));
-                }
+                let turn = match &current {
+                    Some(turn) if !turn.starts_with(UNNAMED_TURN) => turn.clone(),
+                    _ => current.insert(format!("{UNNAMED_TURN}{line_no}")).clone(),
+                };
+                turn_mut(&mut turns, &turn).prompts.push((format!("line-{line_no}"), item_text(payload), at));
             }
             ("event_msg", "agent_message") => {
-                if let Some(turn) = current.clone() {
-                    turn_mut(&mut turns, &turn).answers.push(AgentText {
-                        item_id: format!("line-{line_no}"),
-                        text: item_text(payload),
-                        time_ms: at,
-                    });
-                }
+                let turn = current.get_or_insert_with(|| format!("{UNNAMED_TURN}{line_no}")).clone();
+                turn_mut(&mut turns, &turn).answers.push(AgentText {
+                    item_id: format!("line-{line_no}"),
+                    text: item_text(payload),
+                    time_ms: at,
+                });
             }
             ("event_msg", "task_complete") => {
                 let turn = str_of(payload, "turn_id").map(str::to_string).or_else(|| current.clone());
@@ -241,6 +246,25 @@ fn turn_messages(mut turn: Turn, session_model: Option<&str>) -> Vec<ImportedMes
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_rollouts_without_turn_ids_get_one_turn_per_prompt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rollout.jsonl");
+        let lines = [
+            r#"{"timestamp":"2025-01-01T00:00:00Z","type":"session_meta","payload":{"id":"s1","cwd":"/w"}}"#,
+            r#"{"timestamp":"2025-01-01T00:00:01Z","type":"turn_context","payload":{"model":"gpt-5"}}"#,
+            r#"{"timestamp":"2025-01-01T00:00:02Z","type":"event_msg","payload":{"type":"user_message","message":"one"}}"#,
+            r#"{"timestamp":"2025-01-01T00:00:03Z","type":"event_msg","payload":{"type":"agent_message","message":"1"}}"#,
+            r#"{"timestamp":"2025-01-01T00:00:04Z","type":"event_msg","payload":{"type":"user_message","message":"two"}}"#,
+            r#"{"timestamp":"2025-01-01T00:00:05Z","type":"event_msg","payload":{"type":"agent_message","message":"2"}}"#,
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let (s, _) = read(&path).unwrap();
+        let ids: Vec<_> = s.messages.iter().map(|m| m.message_id.as_str()).collect();
+        assert_eq!(ids, vec!["turn-at-line-3", "turn-at-line-3/answer", "turn-at-line-5", "turn-at-line-5/answer"]);
+        assert_eq!(s.messages[3].model_id.as_deref(), Some("openai/gpt-5"));
+    }
 
     #[test]
     fn a_turn_s_prompt_and_answer_get_the_hooks_ids() {
