@@ -17,7 +17,7 @@ pub enum AgentArg {
     Claude,
     /// Codex CLI: `$CODEX_HOME` (default `~/.codex`) `/sessions/YYYY/MM/DD/rollout-*.jsonl`.
     Codex,
-    /// Gemini CLI: `~/.gemini/tmp/<project>/chats/session-*.jsonl` (`$GEMINI_CLI_HOME` for `~`).
+    /// Gemini CLI: `~/.gemini/tmp/<project>/chats/session-*.jsonl` (older: `.json`; `$GEMINI_CLI_HOME` for `~`).
     Gemini,
     /// pi: `$PI_CODING_AGENT_DIR` (default `~/.pi/agent`) `/sessions/--<cwd>--/*.jsonl`.
     Pi,

@@ -117,7 +117,9 @@ pub fn usual_files(agent: Agent, homes: &AgentHomes, roots: &[PathBuf]) -> Vec<P
         Agent::Codex => files_under(&dir, 3, &|n| n.starts_with("rollout-") && n.ends_with(".jsonl")),
         Agent::Gemini => subdirs(&dir)
             .into_iter()
-            .flat_map(|d| files_under(&d.join("chats"), 0, &|n| n.starts_with("session-") && n.ends_with(".jsonl")))
+            .flat_map(|d| {
+                files_under(&d.join("chats"), 0, &|n| n.starts_with("session-") && super::gemini::is_chat_file(n))
+            })
             .collect(),
         // `<sessions>/--<cwd without its leading '/', '/' as '-'>--/<time>_<id>.jsonl`
         Agent::Pi => {

@@ -1,7 +1,8 @@
 //! Gemini CLI chats (`~/.gemini/tmp/<project>/chats/session-*.jsonl`) read into an
 //! [`ImportedSession`]. The first line is a header (`sessionId`, `projectHash`);
 //! then `user` and `gemini` records (a record may be written again with the same
-//! `id`: the last one wins) and `$set` updates (skipped).
+//! `id`: the last one wins) and `$set` updates (skipped). Older versions wrote one
+//! JSON document (`session-*.json`): the header's fields and `messages`, read alike.
 //!
 //! `sce hooks gemini` names prompts and answers by the hook's own timestamp, which
 //! no transcript record carries: an import names them `prompt-<record id>` and
@@ -57,9 +58,49 @@ pub fn project_hash(dir: &Path) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An older chat file (`session-*.json`): the header's fields and every message.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Conversation {
+    session_id: Option<String>,
+    project_hash: Option<String>,
+    #[serde(default)]
+    messages: Vec<Record>,
+}
+
+/// The records of an older chat file: its header, then its messages.
+fn document_records(path: &Path) -> Result<Records<Record>, TranscriptError> {
+    let bytes = std::fs::read(path).map_err(|source| TranscriptError::Read { path: path.to_path_buf(), source })?;
+    let conversation: Conversation = serde_json::from_slice(&bytes).map_err(|source| TranscriptError::NotJson {
+        path: path.to_path_buf(),
+        agent: "Gemini CLI",
+        source,
+    })?;
+    let header = Record {
+        session_id: conversation.session_id,
+        project_hash: conversation.project_hash,
+        id: None,
+        timestamp: None,
+        kind: None,
+        content: Value::Null,
+        model: None,
+    };
+    let records = std::iter::once(header).chain(conversation.messages).enumerate().collect();
+    Ok(Records { records, skipped: Vec::new() })
+}
+
+/// True for the names of Gemini CLI's chat files (JSON lines, or one JSON document).
+pub fn is_chat_file(name: &str) -> bool {
+    name.ends_with(".jsonl") || (name.starts_with("session-") && name.ends_with(".json"))
+}
+
 /// Reads one chat file; also returns its `projectHash`.
 pub fn read(path: &Path) -> Result<(ImportedSession, Option<String>, Vec<SkippedLine>), TranscriptError> {
-    let Records { records, skipped } = read_records::<Record>(path)?;
+    let Records { records, skipped } = if path.extension().is_some_and(|e| e == "json") {
+        document_records(path)?
+    } else {
+        read_records::<Record>(path)?
+    };
     let mut session: Option<ImportedSession> = None;
     let mut hash = None;
     for (_, record) in records {
@@ -140,6 +181,25 @@ mod tests {
         assert_eq!(ids, vec!["prompt-u1", "answer-g2"]);
         assert_eq!(s.messages[1].texts[0].text, "done");
         assert_eq!(s.messages[1].model_id.as_deref(), Some("google/gemini-2.5-pro"));
+    }
+
+    #[test]
+    fn an_older_single_document_chat_is_read_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session-x.json");
+        std::fs::write(
+            &path,
+            r#"{"sessionId":"s1","projectHash":"h","messages":[
+                {"id":"u1","timestamp":"2025-01-01T00:00:01Z","type":"user","content":"do it"},
+                {"id":"g1","timestamp":"2025-01-01T00:00:02Z","type":"gemini","content":"done","model":"gemini-2.5-pro"}]}"#,
+        )
+        .unwrap();
+        let (s, hash, _) = read(&path).unwrap();
+        assert_eq!((s.session_id.as_str(), hash.as_deref()), ("s1", Some("h")));
+        let ids: Vec<_> = s.messages.iter().map(|m| m.message_id.as_str()).collect();
+        assert_eq!(ids, vec!["prompt-u1", "answer-g1"]);
+        std::fs::write(&path, "{not json").unwrap();
+        assert!(matches!(read(&path), Err(TranscriptError::NotJson { .. })));
     }
 
     #[test]

@@ -18,6 +18,16 @@ pub enum TranscriptError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A file that must be one JSON document is not.
+    #[error("{path} is not a JSON chat file ({source}); is it {agent}'s?")]
+    NotJson {
+        /// The file.
+        path: PathBuf,
+        /// The agent asked for.
+        agent: &'static str,
+        /// Where the JSON is wrong.
+        source: serde_json::Error,
+    },
     /// Nothing in the file is a session of the agent asked for.
     #[error("{path} holds no {agent} session (no line has the session's id); is it that agent's transcript?")]
     NoSession {

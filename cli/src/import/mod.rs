@@ -85,7 +85,8 @@ pub struct Collected {
     pub failures: Vec<TranscriptError>,
 }
 
-/// Reads the transcripts at `paths` (files, or directories searched for `*.jsonl`)
+/// Reads the transcripts at `paths` (files, or directories searched for `*.jsonl`,
+/// and Gemini's older `session-*.json`)
 /// whatever directory they ran in; without paths, those in `agent`'s usual place
 /// that ran inside one of `roots` (this repository's work trees).
 pub fn collect(agent: Agent, paths: &[PathBuf], homes: &AgentHomes, roots: &[PathBuf]) -> Collected {
@@ -116,7 +117,10 @@ pub fn collect(agent: Agent, paths: &[PathBuf], homes: &AgentHomes, roots: &[Pat
     }
     for path in paths {
         let files = if path.is_dir() {
-            discover::files_under(path, 4, &|name: &str| name.ends_with(".jsonl"))
+            match agent {
+                Agent::Gemini => discover::files_under(path, 4, &gemini::is_chat_file),
+                _ => discover::files_under(path, 4, &|name: &str| name.ends_with(".jsonl")),
+            }
         } else {
             vec![path.clone()]
         };
