@@ -3,7 +3,8 @@
 //! conversation, it decides, so a dry run and a real run report the same.
 //!
 //! - A message the DB has (same id) is never replaced: only its empty fields
-//!   (`model_id`, `tool_name`, `tool_version`) are filled, with its stored time.
+//!   (`model_id`, `tool_name`, `tool_version`) are filled, with its stored time, and
+//!   not even those of a message with edits (attribution reads them).
 //! - A text part the DB has is left alone when its text is the same, replaced when
 //!   it differs and the stored one is not newer (what intake does), else skipped.
 //! - A message the DB lacks whose text the DB holds, with the same role, under a
@@ -87,6 +88,9 @@ pub fn additions(imported: Vec<CapturedEvent>, stored: &SessionConversation) -> 
             kept.push(CapturedEvent::Message(message));
             continue;
         };
+        if existing.has_edits {
+            continue;
+        }
         let fill = |name: &str, stored: &Option<String>, imported: Option<String>, added: &mut Additions| {
             let value = imported.filter(|_| stored.is_none());
             if value.is_some() {
@@ -158,6 +162,7 @@ mod tests {
             tool_name: Some("pi".into()),
             tool_version: None,
             time_created_ms: 99,
+            has_edits: false,
         }
     }
 
@@ -186,6 +191,18 @@ mod tests {
         assert_eq!(added.filled.get("model_id"), Some(&1));
         let CapturedEvent::Message(m) = &kept[0] else { panic!("{kept:?}") };
         assert_eq!(m.time_created_ms, 99);
+    }
+
+    #[test]
+    fn a_message_with_edits_is_never_filled() {
+        let mut edited = stored_message("m", "assistant", None);
+        edited.has_edits = true;
+        let stored = SessionConversation { messages: vec![edited], texts: Vec::new() };
+        let (kept, added) =
+            additions(vec![message("m", Role::Assistant, Some("p/x")), text("m", "m/text", "hi")], &stored);
+        assert_eq!(kept.len(), 1, "only the text: {kept:?}");
+        assert!(added.filled.is_empty());
+        assert_eq!(added.new_texts, 1);
     }
 
     #[test]

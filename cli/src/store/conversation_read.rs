@@ -18,6 +18,8 @@ pub struct ConversationMessage {
     pub tool_version: Option<String>,
     /// When the message was created (ms since the epoch).
     pub time_created_ms: i64,
+    /// True when it has edits (`patch` parts): its fields are what attribution reads.
+    pub has_edits: bool,
 }
 
 /// A stored text part.
@@ -48,8 +50,10 @@ impl Store {
         self.with_query_retry(|conn| {
             let mut conversation = SessionConversation::default();
             let mut rows = block(conn.query(
-                "SELECT message_id, role, model_id, tool_name, tool_version, time_created_ms \
-                 FROM messages WHERE session_id = ?1 ORDER BY time_created_ms, message_id",
+                "SELECT m.message_id, m.role, m.model_id, m.tool_name, m.tool_version, m.time_created_ms, \
+                 EXISTS (SELECT 1 FROM parts p WHERE p.session_id = m.session_id \
+                         AND p.message_id = m.message_id AND p.part_type = 'patch') \
+                 FROM messages m WHERE m.session_id = ?1 ORDER BY m.time_created_ms, m.message_id",
                 (session_id,),
             ))?;
             while let Some(row) = block(rows.next())? {
@@ -60,6 +64,7 @@ impl Store {
                     tool_name: row.get(3)?,
                     tool_version: row.get(4)?,
                     time_created_ms: row.get(5)?,
+                    has_edits: row.get::<i64>(6)? != 0,
                 });
             }
             drop(rows);
