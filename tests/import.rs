@@ -352,3 +352,24 @@ fn messages_older_than_the_conversation_retention_are_left_out() {
     let (_, report, _) = import(&repo, &["gemini", path.to_str().unwrap()], home.path());
     assert_eq!(totals(&report), (2, 2, 0), "kept forever by default: {report}");
 }
+
+#[test]
+fn discovery_finds_the_sessions_of_every_work_tree_of_the_repository() {
+    let repo = set_up();
+    let home = tempfile::tempdir().unwrap();
+    let linked = repo.root.parent().unwrap().join("linked tree");
+    repo.git(&["worktree", "add", "-q", "-b", "linked", linked.to_str().unwrap()]);
+    let linked = std::fs::canonicalize(&linked).unwrap();
+    let codex = "01a22a2a-9b10-7313-9e49-8c27690e4f6c";
+    place("codex", &home.path().join(".codex/sessions/2026/11/30/rollout-a.jsonl"), &linked, codex, codex);
+    let (code, report, stderr) = import(&repo, &["codex"], home.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["sessions"][0]["session_id"], codex, "run in the main work tree: {report}");
+    let out = run_sce(
+        &linked,
+        &["import", "codex", "--dry-run"],
+        "",
+        &[("HOME", home.path().to_str().unwrap()), ("CODEX_HOME", "")],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("session {codex}: 0 messages")), "{out:?}");
+}
