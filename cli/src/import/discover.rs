@@ -171,6 +171,17 @@ mod tests {
         assert_eq!(homes.sessions_dir(Agent::Gemini), Some("/h/.gemini/tmp".into()));
         assert_eq!(homes.sessions_dir(Agent::Pi), Some("/h/.pi/agent/sessions".into()));
         assert_eq!(AgentHomes::default().sessions_dir(Agent::Claude), None);
+        let set = AgentHomes {
+            home: Some("/h".into()),
+            claude_config_dir: Some("/cc".into()),
+            codex_home: None,
+            gemini_cli_home: Some("/g".into()),
+            pi_agent_dir: Some("/p".into()),
+        };
+        assert_eq!(set.sessions_dir(Agent::Claude), Some("/cc/projects".into()));
+        assert_eq!(set.sessions_dir(Agent::Codex), Some("/h/.codex/sessions".into()));
+        assert_eq!(set.sessions_dir(Agent::Gemini), Some("/g/.gemini/tmp".into()));
+        assert_eq!(set.sessions_dir(Agent::Pi), Some("/p/sessions".into()));
     }
 
     #[test]
