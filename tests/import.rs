@@ -257,6 +257,13 @@ fn a_corrupt_line_is_reported_and_the_rest_imported_and_an_unreadable_file_fails
     assert!(stderr.contains(&format!("{}:3: skipped", corrupt.display())), "{stderr}");
     assert_eq!(report["skipped_lines"][0]["line"], 3, "{report}");
     assert_eq!(totals(&report), (2, 2, 0), "{report}");
+    // Many bad lines: the first few, then a count.
+    let many = home.path().join("many.jsonl");
+    std::fs::write(&many, format!("{}\n{}", "oops\n".repeat(10), text)).unwrap();
+    let (_, report, stderr) = import(&repo, &["pi", many.to_str().unwrap()], home.path());
+    assert_eq!(report["skipped_lines"].as_array().unwrap().len(), 10);
+    assert_eq!(stderr.lines().count(), 4, "{stderr}");
+    assert!(stderr.contains("7 more lines skipped"), "{stderr}");
 
     let missing = home.path().join("missing.jsonl");
     let codex = sample("codex");

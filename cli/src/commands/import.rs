@@ -1,6 +1,7 @@
 //! `sce import`.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
@@ -8,7 +9,7 @@ use crate::commands::{CommandError, CommandHelper};
 use crate::exit::ExitCode;
 use crate::import::apply::ImportTarget;
 use crate::import::discover::worktree_roots;
-use crate::import::{Agent, AgentHomes, Collected, SessionImport, collect, import_sessions};
+use crate::import::{Agent, AgentHomes, Collected, SessionImport, SkippedLine, collect, import_sessions};
 
 /// The agents whose transcripts can be imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -89,9 +90,7 @@ pub fn run(ctx: &CommandHelper, args: ImportArgs) -> Result<ExitCode, CommandErr
     };
     let imports = import_sessions(&target, sessions, args.dry_run)
         .map_err(|e| CommandError::from_error(ExitCode::StorageFailed, e))?;
-    for line in &skipped {
-        eprintln!("sce: {line}; the rest of the file was imported");
-    }
+    report_skipped(&skipped);
     for failure in &failures {
         eprintln!("sce: {failure}");
     }
@@ -111,6 +110,27 @@ pub fn run(ctx: &CommandHelper, args: ImportArgs) -> Result<ExitCode, CommandErr
         print!("{}", describe(&imports, args.dry_run, agent, &args.paths, &homes));
     }
     Ok(if failures.is_empty() { ExitCode::Ok } else { ExitCode::InvalidInput })
+}
+
+/// The skipped lines on stderr: the first few of each file, then how many more.
+fn report_skipped(skipped: &[SkippedLine]) {
+    const SHOWN_PER_FILE: usize = 3;
+    let mut per_file: BTreeMap<&Path, Vec<&SkippedLine>> = BTreeMap::new();
+    for line in skipped {
+        per_file.entry(&line.path).or_default().push(line);
+    }
+    for (path, lines) in per_file {
+        for line in lines.iter().take(SHOWN_PER_FILE) {
+            eprintln!("sce: {line}; the rest of the file was imported");
+        }
+        if lines.len() > SHOWN_PER_FILE {
+            eprintln!(
+                "sce: {}: {} more lines skipped (--json lists them all)",
+                path.display(),
+                lines.len() - SHOWN_PER_FILE
+            );
+        }
+    }
 }
 
 /// Sums over sessions.
