@@ -22,6 +22,7 @@ mod gemini_e2e;
 mod gemini_hook;
 mod history;
 mod hostile;
+mod import;
 mod opencode_e2e;
 mod pi_e2e;
 mod rewrite;

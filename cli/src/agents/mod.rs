@@ -14,8 +14,11 @@ mod session_files;
 
 pub use session_files::SessionFiles;
 
-use serde_json::Value;
+use std::path::Path;
 
+use serde_json::{Value, json};
+
+use crate::capture::{Envelope, EnvelopeError, RawEnvelope};
 use crate::git::Repo;
 
 /// What one event amounts to.
@@ -31,6 +34,30 @@ impl Capture {
     /// True when there is nothing to store.
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty() && self.parts.is_empty()
+    }
+
+    /// The messages and parts as one validated batch for `tool` (patch paths made
+    /// relative to `root`, checked), as hooks and imports both store them; `None`
+    /// when there is nothing to store.
+    pub fn into_envelope(self, tool: &str, root: &Path) -> Result<Option<Envelope>, EnvelopeError> {
+        let mut merged: Option<Envelope> = None;
+        for (kind, payloads) in [("message.updated", self.messages), ("message.part.updated", self.parts)] {
+            if payloads.is_empty() {
+                continue;
+            }
+            let raw = json!({"type": kind, "tool_name": tool, "payloads": payloads}).to_string();
+            let envelope = RawEnvelope::parse(raw.as_bytes())?.into_events(root);
+            merged = Some(match merged {
+                None => envelope,
+                Some(mut first) => {
+                    first.attempted += envelope.attempted;
+                    first.events.extend(envelope.events);
+                    first.diagnostics.extend(envelope.diagnostics);
+                    first
+                }
+            });
+        }
+        Ok(merged)
     }
 }
 

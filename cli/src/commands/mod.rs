@@ -11,6 +11,7 @@ pub mod demo;
 pub mod doctor;
 pub mod gc;
 pub mod hooks;
+pub mod import;
 pub mod notes;
 pub mod setup;
 pub mod stats;
@@ -57,6 +58,8 @@ pub enum Command {
     Why(why::WhyArgs),
     #[doc = concat!("Sums the records of a range of commits: the AI share of the added lines.")]
     Stats(stats::StatsArgs),
+    #[doc = concat!("Imports an agent's own session files: the conversation hooks did not capture.")]
+    Import(import::ImportArgs),
     /// Share Agent Trace records with a remote (push, fetch).
     #[command(subcommand)]
     Notes(notes::NotesCommand),
@@ -183,6 +186,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Blame(args) => blame::run(&ctx, args),
         Command::Why(args) => why::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
         Command::Notes(command) => notes::run(&ctx, command),
         Command::Demo(args) => demo::run(&ctx, args),
     }

@@ -5,11 +5,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde_json::json;
-
 use super::HookError;
 use crate::agents::{Capture, Context, SessionFiles};
-use crate::capture::{Envelope, RawEnvelope};
 use crate::commands::{CommandHelper, ContextError};
 use crate::pipeline::intake;
 
@@ -49,7 +46,7 @@ pub(crate) fn record_event(
     if capture.is_empty() {
         return Ok(());
     }
-    let mut envelope = envelope(capture, tool, &repo.location.root)?;
+    let mut envelope = capture.into_envelope(tool, &repo.location.root)?.ok_or(HookError::NothingToStore)?;
     if config.capture.redact_secrets {
         envelope.redact_secrets();
     }
@@ -61,26 +58,4 @@ pub(crate) fn record_event(
         return Err(HookError::Spooled { spooled: report.spooled, problem });
     }
     Ok(())
-}
-
-/// The messages and parts as one validated batch (paths made repo-relative, checked).
-fn envelope(capture: Capture, tool: &str, root: &Path) -> Result<Envelope, HookError> {
-    let mut merged: Option<Envelope> = None;
-    for (kind, payloads) in [("message.updated", capture.messages), ("message.part.updated", capture.parts)] {
-        if payloads.is_empty() {
-            continue;
-        }
-        let raw = json!({"type": kind, "tool_name": tool, "payloads": payloads}).to_string();
-        let envelope = RawEnvelope::parse(raw.as_bytes())?.into_events(root);
-        merged = Some(match merged {
-            None => envelope,
-            Some(mut first) => {
-                first.attempted += envelope.attempted;
-                first.events.extend(envelope.events);
-                first.diagnostics.extend(envelope.diagnostics);
-                first
-            }
-        });
-    }
-    merged.ok_or(HookError::NothingToStore)
 }
