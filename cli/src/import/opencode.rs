@@ -200,6 +200,21 @@ pub fn read(db: &Path, within: Option<&Path>) -> Result<Vec<ImportedSession>, Op
     Ok(sessions)
 }
 
+/// Every OpenCode session of a data directory: the databases [`discover`] finds
+/// there and the one `OPENCODE_DB` names ([`configured_database`]), each read by
+/// [`read`] with the same `within`; one database's sessions after another's.
+pub fn read_all(data_dir: &Path, within: Option<&Path>) -> Result<Vec<ImportedSession>, OpenCodeImportError> {
+    let mut databases = discover(data_dir)?;
+    if let Some(configured) = configured_database(data_dir).filter(|db| db.is_file() && !databases.contains(db)) {
+        databases.push(configured);
+    }
+    let mut sessions = Vec::new();
+    for db in &databases {
+        sessions.extend(read(db, within)?);
+    }
+    Ok(sessions)
+}
+
 /// Runs a turso future to completion (its I/O is synchronous underneath).
 fn block<F: std::future::Future>(future: F) -> F::Output {
     pollster::block_on(future)
@@ -636,6 +651,18 @@ mod tests {
                 ("prt_zz6", "kept", 1_796_029_698_500)
             ]
         );
+    }
+
+    #[test]
+    fn read_all_reads_every_database_of_the_data_directory() {
+        let (dir, _db) = fixture_copy();
+        std::fs::copy(fixture_db(), dir.path().join("opencode-dev.db")).unwrap();
+        let sessions = read_all(dir.path(), Some(Path::new("/tmp/sce-opencode-fixture/proj-a"))).unwrap();
+        let found: Vec<(&str, &Path)> = sessions.iter().map(|s| (s.session_id.as_str(), s.source.as_path())).collect();
+        // The channel copy has no WAL: only what the database file itself holds.
+        let (released, channel) = (dir.path().join(DB_FILE_NAME), dir.path().join("opencode-dev.db"));
+        assert_eq!(found, [(SESSION_A, released.as_path()), (SESSION_A, channel.as_path())]);
+        assert!(read_all(&dir.path().join("missing"), None).unwrap().is_empty());
     }
 
     #[test]
