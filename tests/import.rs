@@ -1,4 +1,4 @@
-//! `sce import claude|codex|gemini|pi`: each agent's real sample transcript
+//! `sce import claude|codex|gemini|pi|opencode`: each agent's real sample transcript
 //! (tests/fixtures/transcripts) through the real binary, a real git repository
 //! and the real DB: what is imported, that importing again changes nothing, that
 //! a session hooks captured is merged, that attribution never changes, discovery
@@ -379,4 +379,45 @@ fn discovery_finds_the_sessions_of_every_work_tree_of_the_repository() {
         &[("HOME", home.path().to_str().unwrap()), ("CODEX_HOME", "")],
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("session {codex}: 0 messages")), "{out:?}");
+}
+
+/// OpenCode keeps sessions in a database, not transcripts: the fixture database of two
+/// real sessions (tests/fixtures/transcripts/opencode) is read, imported once, and
+/// found by discovery only for the repository its sessions ran in.
+#[test]
+fn opencode_s_database_is_imported_once_and_discovery_keeps_to_this_repository() {
+    let repo = set_up();
+    let home = tempfile::tempdir().unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/transcripts/opencode");
+    let before = std::fs::read(dir.join("opencode.db")).unwrap();
+    let (code, report, stderr) = import(&repo, &["opencode", dir.to_str().unwrap()], home.path());
+    assert_eq!(code, 0, "{stderr}");
+    let sessions = report["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{report}");
+    assert!(sessions.iter().all(|s| s["tool_name"] == "opencode"), "{report}");
+    let (messages, texts, changed) = totals(&report);
+    assert!(messages > 0 && texts > 0 && changed == 0, "{report}");
+    let first = snapshot(&repo);
+    assert!(first.iter().any(|l| l.starts_with("messages:") && l.contains("fake/fake-model")), "{first:#?}");
+    assert!(first.iter().all(|l| !l.contains("\"patch\"")), "an import stores no edits");
+    assert_eq!(std::fs::read(dir.join("opencode.db")).unwrap(), before, "the database is never written");
+
+    let (code, again, _) = import(&repo, &["opencode", dir.join("opencode.db").to_str().unwrap()], home.path());
+    assert_eq!(code, 0);
+    assert_eq!(totals(&again), (0, 0, 0), "{again}");
+    assert_eq!(snapshot(&repo), first);
+
+    // In its usual place, the database's sessions ran elsewhere: none is this repository's.
+    let data = home.path().join("data/opencode");
+    std::fs::create_dir_all(&data).unwrap();
+    for file in ["opencode.db", "opencode.db-wal"] {
+        std::fs::copy(dir.join(file), data.join(file)).unwrap();
+    }
+    let other = set_up();
+    let data_home = home.path().join("data");
+    let env = [("HOME", home.path().to_str().unwrap()), ("XDG_DATA_HOME", data_home.to_str().unwrap())];
+    let out = run_sce(&other.root, &["import", "opencode", "--json"], "", &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["sessions"].as_array().unwrap().len(), 0, "{report}");
 }

@@ -1,6 +1,7 @@
 //! End-to-end with the real OpenCode binary: `sce setup --opencode`, one scripted
 //! session (offline, against a fake model on loopback), a human edit on top,
-//! `git commit`, and the record asserted line by line.
+//! `git commit`, and the record asserted line by line; then `sce import opencode`
+//! of OpenCode's own database merges with what the plugin captured.
 //!
 //! Everything it needs is in the project's tests: OpenCode (`opencode-linux-x64@1.18.33`)
 //! is fetched once with `npm pack` into the tests' cache outside the repository and
@@ -91,11 +92,24 @@ fn apply_patch_sessions_are_attributed_too() {
         {"tool": "read", "args": {"filePath": "{PROJ}/README.md"}},
         {"tool": "apply_patch", "args": {"patchText": patch}}
     ]);
-    let session = run_session(&repo, &steps, "gpt-5.1-codex");
+    let run = common::opencode::run_session(&repo.root, &steps, "gpt-5.1-codex");
+    let session = run.id.as_str();
     let record = commit_and_read(&repo);
     let ai = format!("ai:{session}");
     assert_eq!(classes(&record, &repo, "src/added.py"), [&ai, &ai].map(String::from));
     assert_eq!(classes(&record, &repo, "README.md"), ["-", "-", &ai, "-"].map(String::from));
     let model = &record["metadata"]["sce"]["sessions"][0]["model"];
     assert_eq!(model, "fake/gpt-5.1-codex");
+
+    // OpenCode's own database holds what the plugin sent, under the same ids: importing
+    // it finds this repository's session and adds nothing (and never changes the record).
+    let data_home = run.data_home.to_str().unwrap();
+    let out = common::run_sce(&repo.root, &["import", "opencode", "--json"], "", &[("XDG_DATA_HOME", data_home)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["sessions"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["sessions"][0]["session_id"], session, "{report}");
+    assert_eq!(report["totals"]["new_messages"], 0, "{report}");
+    assert_eq!(report["totals"]["new_texts"], 0, "{report}");
+    assert_eq!(repo.record("HEAD"), record);
 }

@@ -45,6 +45,10 @@ pub struct Session {
     pub stderr: String,
     /// The fake model's request log (see [`FakeOpenAi::requests`]).
     pub requests: Vec<Value>,
+    /// The session's `XDG_DATA_HOME` (OpenCode's own database is in `opencode/`).
+    pub data_home: std::path::PathBuf,
+    /// Keeps the session's home (and OpenCode's database) until the session is dropped.
+    _work: tempfile::TempDir,
 }
 
 /// Runs one scripted session in the git repository `project`: `steps` are the tool
@@ -145,5 +149,6 @@ pub fn run_session(project: &Path, steps: &Value, model: &str) -> Session {
     assert!(id.starts_with("ses_"), "{id}");
     // Shown by the test harness if the test fails later on (e.g. on the record).
     eprintln!("{}", report(&format!("opencode run: session {id}")));
-    Session { id, stdout, stderr, requests: fake.requests() }
+    let data_home = home.join(".local/share");
+    Session { id, stdout, stderr, requests: fake.requests(), data_home, _work: work }
 }

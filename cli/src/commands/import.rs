@@ -22,6 +22,8 @@ pub enum AgentArg {
     Gemini,
     /// pi: `$PI_CODING_AGENT_DIR` (default `~/.pi/agent`) `/sessions/--<cwd>--/*.jsonl`.
     Pi,
+    /// OpenCode: the `opencode.db` database in `$XDG_DATA_HOME/opencode` (default `~/.local/share/opencode`).
+    Opencode,
 }
 
 impl From<AgentArg> for Agent {
@@ -31,6 +33,7 @@ impl From<AgentArg> for Agent {
             AgentArg::Codex => Agent::Codex,
             AgentArg::Gemini => Agent::Gemini,
             AgentArg::Pi => Agent::Pi,
+            AgentArg::Opencode => Agent::OpenCode,
         }
     }
 }
@@ -41,7 +44,8 @@ impl From<AgentArg> for Agent {
 ///
 /// Without PATH, reads the agent's sessions in its usual place that ran inside
 /// this repository (any of its work trees); each PATH (a file, or a directory
-/// searched for `*.jsonl`) is read whatever directory its sessions ran in.
+/// searched for `*.jsonl`; for OpenCode its database or data directory) is read
+/// whatever directory its sessions ran in.
 ///
 /// Only conversation text and session metadata are stored, never file edits:
 /// attribution and existing records are unchanged. A session hooks captured is

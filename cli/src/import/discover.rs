@@ -20,6 +20,8 @@ pub struct AgentHomes {
     pub gemini_cli_home: Option<PathBuf>,
     /// `$PI_CODING_AGENT_DIR` (default `~/.pi/agent`).
     pub pi_agent_dir: Option<PathBuf>,
+    /// OpenCode's data directory: `$XDG_DATA_HOME/opencode` (default `~/.local/share/opencode`).
+    pub opencode_data: Option<PathBuf>,
 }
 
 impl AgentHomes {
@@ -32,6 +34,7 @@ impl AgentHomes {
             codex_home: var("CODEX_HOME"),
             gemini_cli_home: var("GEMINI_CLI_HOME"),
             pi_agent_dir: var("PI_CODING_AGENT_DIR"),
+            opencode_data: super::opencode::default_data_dir(),
         }
     }
 
@@ -47,6 +50,7 @@ impl AgentHomes {
             Agent::Pi => {
                 Some(self.pi_agent_dir.clone().or_else(|| Some(home?.join(".pi").join("agent")))?.join("sessions"))
             }
+            Agent::OpenCode => self.opencode_data.clone(),
         }
     }
 }
@@ -130,6 +134,8 @@ pub fn usual_files(agent: Agent, homes: &AgentHomes, roots: &[PathBuf]) -> Vec<P
                 .flat_map(|d| files_under(&d, 0, &jsonl))
                 .collect()
         }
+        // One database holds every session (read through `opencode::read_all`).
+        Agent::OpenCode => super::opencode::discover(&dir).unwrap_or_default(),
     }
 }
 
@@ -177,7 +183,9 @@ mod tests {
             codex_home: None,
             gemini_cli_home: Some("/g".into()),
             pi_agent_dir: Some("/p".into()),
+            opencode_data: Some("/o/opencode".into()),
         };
+        assert_eq!(set.sessions_dir(Agent::OpenCode), Some("/o/opencode".into()));
         assert_eq!(set.sessions_dir(Agent::Claude), Some("/cc/projects".into()));
         assert_eq!(set.sessions_dir(Agent::Codex), Some("/h/.codex/sessions".into()));
         assert_eq!(set.sessions_dir(Agent::Gemini), Some("/g/.gemini/tmp".into()));

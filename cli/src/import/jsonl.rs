@@ -28,6 +28,9 @@ pub enum TranscriptError {
         /// Where the JSON is wrong.
         source: serde_json::Error,
     },
+    /// OpenCode's database could not be read.
+    #[error(transparent)]
+    OpenCode(#[from] super::opencode::OpenCodeImportError),
     /// Nothing in the file is a session of the agent asked for.
     #[error("{path} holds no {agent} session (no line has the session's id); is it that agent's transcript?")]
     NoSession {

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod gemini;
 pub mod jsonl;
 pub mod merge;
+pub mod opencode;
 pub mod pi;
 mod session;
 
@@ -40,6 +41,8 @@ pub enum Agent {
     Gemini,
     /// pi.
     Pi,
+    /// OpenCode (its sessions live in one SQLite database, not in transcripts).
+    OpenCode,
 }
 
 impl Agent {
@@ -50,6 +53,7 @@ impl Agent {
             Agent::Codex => crate::agents::codex::TOOL_NAME,
             Agent::Gemini => crate::agents::gemini::TOOL_NAME,
             Agent::Pi => pi::TOOL_NAME,
+            Agent::OpenCode => opencode::TOOL_NAME,
         }
     }
 }
@@ -72,6 +76,13 @@ pub fn read_transcript(agent: Agent, path: &Path) -> Result<TranscriptRead, Tran
         Agent::Codex => codex::read(path).map(|(s, k)| (s, None, k))?,
         Agent::Gemini => gemini::read(path)?,
         Agent::Pi => pi::read(path).map(|(s, k)| (s, None, k))?,
+        Agent::OpenCode => {
+            let mut sessions = opencode::read(path, None)?.into_iter();
+            let session = sessions
+                .next()
+                .ok_or_else(|| TranscriptError::NoSession { path: path.to_path_buf(), agent: "opencode" })?;
+            (session, None, Vec::new())
+        }
     };
     Ok(TranscriptRead { session, project_hash, skipped })
 }
@@ -90,6 +101,9 @@ pub struct Collected {
 /// whatever directory they ran in; without paths, those in `agent`'s usual place
 /// that ran inside one of `roots` (this repository's work trees).
 pub fn collect(agent: Agent, paths: &[PathBuf], homes: &AgentHomes, roots: &[PathBuf]) -> Collected {
+    if agent == Agent::OpenCode {
+        return collect_opencode(paths, homes, roots);
+    }
     let mut collected = Collected::default();
     if paths.is_empty() {
         let hashes: Vec<String> = roots.iter().map(|r| gemini::project_hash(r)).collect();
@@ -130,6 +144,36 @@ pub fn collect(agent: Agent, paths: &[PathBuf], homes: &AgentHomes, roots: &[Pat
                 Err(e) => collected.failures.push(e),
             }
         }
+    }
+    collected
+}
+
+/// OpenCode's sessions: from the databases of its data directory (those that ran in
+/// one of `roots`), or every session of each database (or data directory) in `paths`.
+fn collect_opencode(paths: &[PathBuf], homes: &AgentHomes, roots: &[PathBuf]) -> Collected {
+    let mut collected = Collected::default();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut keep =
+        |collected: &mut Collected, found: Result<Vec<ImportedSession>, opencode::OpenCodeImportError>| match found {
+            Ok(sessions) => {
+                for session in sessions.into_iter().filter(|s| !s.messages.is_empty()) {
+                    if seen.insert(session.session_id.clone()) {
+                        collected.transcripts.push(TranscriptRead { session, project_hash: None, skipped: Vec::new() });
+                    }
+                }
+            }
+            Err(e) => collected.failures.push(e.into()),
+        };
+    if paths.is_empty() {
+        let Some(data_dir) = homes.opencode_data.clone() else { return collected };
+        for root in roots {
+            keep(&mut collected, opencode::read_all(&data_dir, Some(root)));
+        }
+        return collected;
+    }
+    for path in paths {
+        let found = if path.is_dir() { opencode::read_all(path, None) } else { opencode::read(path, None) };
+        keep(&mut collected, found);
     }
     collected
 }
