@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod demo;
 pub mod doctor;
+pub mod export;
 pub mod gc;
 pub mod hooks;
 pub mod notes;
@@ -54,6 +55,8 @@ pub enum Command {
     Blame(blame::BlameArgs),
     #[doc = concat!("Sums the records of a range of commits: the AI share of the added lines.")]
     Stats(stats::StatsArgs),
+    #[doc = concat!("Writes agent sessions as a scrubbed JSON Lines dataset, one record per session.")]
+    Export(export::ExportArgs),
     /// Share Agent Trace records with a remote (push, fetch).
     #[command(subcommand)]
     Notes(notes::NotesCommand),
@@ -179,6 +182,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Blame(args) => blame::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Notes(command) => notes::run(&ctx, command),
         Command::Demo(args) => demo::run(&ctx, args),
     }

@@ -5,6 +5,7 @@
 //! an exclusive lock while the DB is open (see context/decisions/0001-db-locking-mode.md).
 //! Processes keep it open for milliseconds; contenders retry the open.
 
+mod conversation;
 mod events;
 mod gc;
 mod migrate;
@@ -21,6 +22,7 @@ mod upkeep;
 
 use std::path::PathBuf;
 
+pub use conversation::{Conversation, ConversationMessage, ConversationPart, EditTexts, SessionSpan};
 pub use events::{StoredEdit, StoredMessage};
 pub use gc::{GcPlan, GcReport};
 pub use migrate::SCHEMA_VERSION;
