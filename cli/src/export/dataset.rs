@@ -180,8 +180,8 @@ pub fn build_record(
     let messages = &input.conversation.messages;
     let tool =
         input.row.and_then(|r| r.tool_name.clone()).or_else(|| messages.iter().find_map(|m| m.tool_name.clone()));
-    let tool_version = messages.iter().rev().find_map(|m| m.tool_version.clone());
-    let models: BTreeSet<String> = messages.iter().filter_map(|m| m.model_id.clone()).collect();
+    let tool_version = messages.iter().rev().find_map(|m| m.tool_version.as_deref()).map(&mut scrub);
+    let models: BTreeSet<String> = messages.iter().filter_map(|m| m.model_id.as_deref()).map(&mut scrub).collect();
     let git = input.row.filter(|r| r.context_ms.is_some() || r.git.remote_url.is_some()).map(|r| GitContext {
         remote_url: opt(&r.git.remote_url, &mut scrub),
         branch: opt(&r.git.branch, &mut scrub),
@@ -217,7 +217,7 @@ pub fn build_record(
         message_records.push(MessageRecord {
             id: scrub(&message.message_id),
             role: message.role.clone(),
-            model: message.model_id.clone(),
+            model: message.model_id.as_deref().map(&mut scrub),
             created_at: rfc3339(message.time_created_ms),
             completed_at: message.time_completed_ms.map(rfc3339),
             text_parts: texts.len() as u64,
@@ -286,11 +286,11 @@ fn edit_record(
     let (added_lines, removed_lines) = (count('+', "+++"), count('-', "---"));
     Some(EditRecord {
         message_id: scrub(message_id),
-        tool: part.edit_tool.clone(),
+        tool: part.edit_tool.as_deref().map(&mut *scrub),
         time: rfc3339(part.time_ms),
         file_path: scrub(file_path),
         old_path: part.old_path.as_deref().map(&mut *scrub),
-        status: part.status.clone(),
+        status: part.status.as_deref().map(&mut *scrub),
         added_lines,
         removed_lines,
         diff: if include_text { diff.as_deref().map(&mut *scrub) } else { None },
