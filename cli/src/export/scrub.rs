@@ -66,10 +66,10 @@ fn patterns() -> Option<&'static Patterns> {
                     r"(?i)\b(?P<local>[a-z0-9][a-z0-9._%+\-]*)@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}\b",
                 )
                 .ok()?,
-                unix_home: Regex::new(r#"(?m)(?P<lead>^|[^\w.\-])(?P<prefix>/(?:home|Users)/)(?P<user>[^/\\\s"'<>:]+)"#)
+                unix_home: Regex::new(r#"(?m)(?P<lead>^|[^\w.\-])(?P<prefix>/(?:home|Users)/)(?P<user>[^/\\\s"'<>:,;|()\[\]{}]+)"#)
                     .ok()?,
                 windows_home: Regex::new(
-                    r#"(?i)\b(?P<prefix>[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/))(?P<user>[^/\\\s"'<>:]+)"#,
+                    r#"(?i)\b(?P<prefix>[a-z]:(?:\\\\|\\|/)Users(?:\\\\|\\|/))(?P<user>[^/\\\s"'<>:,;|()\[\]{}]+)"#,
                 )
                 .ok()?,
                 ipv4: Regex::new(r"\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b")
@@ -294,6 +294,7 @@ mod tests {
             (r"C:\Users\carol\repo\a.rs", r"C:\Users\<user>\repo\a.rs"),
             (r#"{"cwd": "C:\\Users\\dave\\x"}"#, r#"{"cwd": "C:\\Users\\<user>\\x"}"#),
             ("file:///home/erin/notes", "file:///home/<user>/notes"),
+            ("from /home/zed, then (/Users/yan)", "from /home/<user>, then (/Users/<user>)"),
         ];
         for (text, expected) in cases {
             let (out, found) = scrub(text);
