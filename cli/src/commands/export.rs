@@ -70,6 +70,7 @@ pub fn run(ctx: &CommandHelper, args: ExportArgs) -> Result<ExitCode, CommandErr
         sessions: args.sessions.clone(),
         include_text: args.include_text,
         scrub: config.export.scrub,
+        list_findings: args.check,
     };
     let destination = match (&args.out, args.check) {
         (_, true) => Destination::Discard,
@@ -95,8 +96,15 @@ pub fn run(ctx: &CommandHelper, args: ExportArgs) -> Result<ExitCode, CommandErr
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let summary = summary?;
-    writer.finish()?;
+    // A reader that stopped reading (`sce export | head`) is no failure.
+    let summary = match summary {
+        Err(e) if reader_went_away(&e) => return Ok(ExitCode::Ok),
+        other => other?,
+    };
+    match writer.finish() {
+        Err(e) if reader_went_away(&e) => return Ok(ExitCode::Ok),
+        other => other?,
+    }
     if args.check {
         print_findings(&summary, args.json)?;
     }
@@ -117,6 +125,10 @@ pub fn run(ctx: &CommandHelper, args: ExportArgs) -> Result<ExitCode, CommandErr
         );
     }
     Ok(ExitCode::Ok)
+}
+
+fn reader_went_away(e: &ExportError) -> bool {
+    matches!(e, ExportError::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn print_findings(summary: &ExportSummary, json: bool) -> Result<(), CommandError> {

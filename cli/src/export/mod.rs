@@ -75,6 +75,9 @@ pub struct ExportOptions {
     pub include_text: bool,
     /// What to scrub beyond secrets.
     pub scrub: ExportScrubConfig,
+    /// Keep every finding for the summary (`--check`); otherwise only counts are kept,
+    /// so memory does not grow with the number of sessions.
+    pub list_findings: bool,
 }
 
 /// What one kind of scrubbing found in one session (for `--check`).
@@ -99,7 +102,7 @@ pub struct ExportSummary {
     pub excluded: u64,
     /// Written sessions whose text repeats an earlier one (`duplicate_of` set).
     pub duplicates: u64,
-    /// Everything scrubbing replaced, per session and kind.
+    /// Everything scrubbing replaced, per session and kind (with `list_findings`).
     pub findings: Vec<Finding>,
 }
 
@@ -201,7 +204,8 @@ pub fn export(
         if writer.write(&record)? {
             summary.exported += 1;
             summary.duplicates += u64::from(record.duplicate_of.is_some());
-            summary.findings.extend(findings.into_iter().map(|(kind, tally)| Finding {
+            let listed = if options.list_findings { findings } else { ScrubFindings::new() };
+            summary.findings.extend(listed.into_iter().map(|(kind, tally)| Finding {
                 kind,
                 session_id: record.session_id.clone(),
                 count: tally.count,
