@@ -87,3 +87,39 @@ impl DatasetWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::dataset::{SessionInput, build_record};
+    use crate::export::scrub::{ScrubFindings, Scrubber};
+    use crate::store::{Conversation, SessionSpan};
+
+    fn record(session: &str) -> SessionRecord {
+        let span = SessionSpan { session_id: session.into(), first_ms: 0, last_ms: 0 };
+        let conversation = Conversation::default();
+        let input = SessionInput { span: &span, conversation: &conversation, row: None, commits: &[] };
+        build_record(&input, &Scrubber::new(Default::default()), false, &mut ScrubFindings::new())
+    }
+
+    #[test]
+    fn a_session_is_written_once_and_the_file_appears_only_when_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let mut writer = DatasetWriter::create(&Destination::File(path.clone())).unwrap();
+        assert!(writer.write(&record("s1")).unwrap());
+        assert!(!writer.write(&record("s1")).unwrap());
+        assert!(writer.write(&record("s2")).unwrap());
+        assert!(!path.exists(), "nothing at the destination before finish");
+        writer.finish().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+
+        let abandoned = dir.path().join("abandoned.jsonl");
+        let mut writer = DatasetWriter::create(&Destination::File(abandoned.clone())).unwrap();
+        writer.write(&record("s1")).unwrap();
+        drop(writer);
+        assert!(!abandoned.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "a failed export leaves no half file");
+    }
+}
