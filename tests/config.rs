@@ -201,3 +201,22 @@ fn settings_change_behaviour() {
     let first = stderr.lines().next().unwrap_or_default();
     assert!(serde_json::from_str::<Value>(first).is_ok(), "JSON log lines expected: {stderr}");
 }
+
+#[test]
+fn export_scrub_settings_layer_from_pkl_env_and_flags_and_are_checked() {
+    let repo = TestRepo::new();
+    let pkl = pkl_bin();
+    repo.write(".sce/config.pkl", "export {\n  scrub {\n    emails = false\n    entropy_threshold = 4.25\n  }\n}\n");
+    let env = [("SCE_PKL_BIN", pkl.to_str().unwrap()), ("SCE_EXPORT_SCRUB_IP_ADDRESSES", "false")];
+    let shown = show(&repo, &["-c", "export.scrub.keyed_tokens=false"], &env);
+    assert_eq!(shown["export.scrub.emails"]["value"], false);
+    assert!(shown["export.scrub.emails"]["source"].as_str().unwrap().starts_with("repo "));
+    assert_eq!(shown["export.scrub.entropy_threshold"]["value"], 4.25);
+    assert_eq!(shown["export.scrub.ip_addresses"]["value"], false);
+    assert_eq!(shown["export.scrub.keyed_tokens"]["value"], false);
+    assert_eq!(shown["export.scrub.home_paths"]["value"], true);
+    assert_eq!(shown["export.scrub.home_paths"]["source"], "default");
+    let out = sce_env(&repo, &["config", "show"], &[("SCE_EXPORT_SCRUB_ENTROPY_THRESHOLD", "9")]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("export.scrub.entropy_threshold"));
+}

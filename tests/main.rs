@@ -17,6 +17,7 @@ mod codex_e2e;
 mod codex_hook;
 mod config;
 mod cursor_hook;
+mod export;
 mod faults;
 mod gemini_e2e;
 mod gemini_hook;

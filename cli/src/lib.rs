@@ -16,6 +16,7 @@ pub mod class;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod export;
 pub mod git;
 pub mod import;
 pub mod install;

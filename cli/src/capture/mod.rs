@@ -11,4 +11,4 @@ mod redact;
 pub use envelope::{Envelope, EnvelopeError, EnvelopeKind, ItemDiagnostic, RawEnvelope};
 pub use events::{CapturedEvent, MessageEvent, PartEvent, PatchEdit, Role};
 pub use path::{PathError, check_symlink_escape, normalize_repo_path};
-pub use redact::redact;
+pub use redact::{redact, secret_shapes};

@@ -33,6 +33,12 @@ fn compiled() -> &'static [(&'static str, Regex)] {
     })
 }
 
+/// The secret shapes intake redacts, each with its kind: `sce export` replaces the
+/// same shapes (and counts them for `--check`) without keeping a second list.
+pub fn secret_shapes() -> impl Iterator<Item = (&'static str, &'static Regex)> {
+    compiled().iter().map(|(kind, re)| (*kind, re))
+}
+
 /// `text` with every recognised secret replaced by `[REDACTED:<kind>]`; `None` when
 /// nothing was found (the common case costs no allocation).
 pub fn redact(text: &str) -> Option<String> {

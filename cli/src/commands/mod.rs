@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod demo;
 pub mod doctor;
+pub mod export;
 pub mod gc;
 pub mod hooks;
 pub mod import;
@@ -60,6 +61,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     #[doc = concat!("Imports an agent's own session files: the conversation hooks did not capture.")]
     Import(import::ImportArgs),
+    #[doc = concat!("Writes agent sessions as a scrubbed JSON Lines dataset, one record per session.")]
+    Export(export::ExportArgs),
     /// Share Agent Trace records with a remote (push, fetch).
     #[command(subcommand)]
     Notes(notes::NotesCommand),
@@ -187,6 +190,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Why(args) => why::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Notes(command) => notes::run(&ctx, command),
         Command::Demo(args) => demo::run(&ctx, args),
     }

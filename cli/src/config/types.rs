@@ -199,8 +199,45 @@ impl Default for RetentionConfig {
     }
 }
 
+/// `export.scrub`: what `sce export` replaces in every string it writes, beyond the
+/// secret shapes intake already redacts (those are always replaced).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportScrubConfig {
+    /// Replace e-mail addresses with `<email>`.
+    pub emails: bool,
+    /// Replace the user name in home-directory paths with `<user>`.
+    pub home_paths: bool,
+    /// Replace IPv4 and IPv6 addresses with `<ip>`.
+    pub ip_addresses: bool,
+    /// Replace high-entropy values next to key-like names (`api_key=`, `"token":`, `Bearer`).
+    pub keyed_tokens: bool,
+    /// Shannon entropy (bits per character) from which a keyed value counts as a token.
+    pub entropy_threshold: f64,
+}
+
+impl Default for ExportScrubConfig {
+    fn default() -> Self {
+        ExportScrubConfig {
+            emails: true,
+            home_paths: true,
+            ip_addresses: true,
+            keyed_tokens: true,
+            entropy_threshold: 3.5,
+        }
+    }
+}
+
+/// `export`: how `sce export` prepares sessions for a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExportConfig {
+    /// Scrubbing of personal data and tokens.
+    pub scrub: ExportScrubConfig,
+}
+
 /// The resolved configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Editors' schema hint; ignored.
@@ -220,6 +257,8 @@ pub struct Config {
     pub attribution: AttributionConfig,
     /// Retention and upkeep of the DB.
     pub retention: RetentionConfig,
+    /// Dataset export.
+    pub export: ExportConfig,
 }
 
 impl Config {

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::capture::{CapturedEvent, MessageEvent, Role};
-use crate::store::SessionConversation;
+use crate::store::StoredConversation;
 
 /// What importing one session adds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -38,7 +38,7 @@ impl Additions {
 
 /// The events of `imported` (one session's, validated and redacted) that change
 /// the DB given what it holds (`stored`), and what they add.
-pub fn additions(imported: Vec<CapturedEvent>, stored: &SessionConversation) -> (Vec<CapturedEvent>, Additions) {
+pub fn additions(imported: Vec<CapturedEvent>, stored: &StoredConversation) -> (Vec<CapturedEvent>, Additions) {
     let mut added = Additions::default();
     let mut messages = Vec::new();
     let mut parts = Vec::new();
@@ -123,7 +123,7 @@ pub fn additions(imported: Vec<CapturedEvent>, stored: &SessionConversation) -> 
 mod tests {
     use super::*;
     use crate::capture::PartEvent;
-    use crate::store::{ConversationMessage, ConversationText};
+    use crate::store::{MessageFields, StoredText};
 
     fn message(id: &str, role: Role, model: Option<&str>) -> CapturedEvent {
         CapturedEvent::Message(MessageEvent {
@@ -154,8 +154,8 @@ mod tests {
         }))
     }
 
-    fn stored_message(id: &str, role: &str, model: Option<&str>) -> ConversationMessage {
-        ConversationMessage {
+    fn stored_message(id: &str, role: &str, model: Option<&str>) -> MessageFields {
+        MessageFields {
             message_id: id.into(),
             role: role.into(),
             model_id: model.map(Into::into),
@@ -166,21 +166,21 @@ mod tests {
         }
     }
 
-    fn stored_text(message: &str, part: &str, text: &str) -> ConversationText {
-        ConversationText { part_id: part.into(), message_id: message.into(), text: text.into(), time_ms: 99 }
+    fn stored_text(message: &str, part: &str, text: &str) -> StoredText {
+        StoredText { part_id: part.into(), message_id: message.into(), text: text.into(), time_ms: 99 }
     }
 
     #[test]
     fn everything_is_new_in_an_empty_db() {
         let events = vec![message("m", Role::User, None), text("m", "m/text", "hi")];
-        let (kept, added) = additions(events, &SessionConversation::default());
+        let (kept, added) = additions(events, &StoredConversation::default());
         assert_eq!(kept.len(), 2);
         assert_eq!((added.new_messages, added.new_texts), (1, 1));
     }
 
     #[test]
     fn what_is_stored_adds_nothing_and_empty_fields_are_filled_keeping_the_time() {
-        let stored = SessionConversation {
+        let stored = StoredConversation {
             messages: vec![stored_message("m", "assistant", None)],
             texts: vec![stored_text("m", "m/text", "hi")],
         };
@@ -197,7 +197,7 @@ mod tests {
     fn a_message_with_edits_is_never_filled() {
         let mut edited = stored_message("m", "assistant", None);
         edited.has_edits = true;
-        let stored = SessionConversation { messages: vec![edited], texts: Vec::new() };
+        let stored = StoredConversation { messages: vec![edited], texts: Vec::new() };
         let (kept, added) =
             additions(vec![message("m", Role::Assistant, Some("p/x")), text("m", "m/text", "hi")], &stored);
         assert_eq!(kept.len(), 1, "only the text: {kept:?}");
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_newer_stored_text_is_not_replaced() {
-        let stored = SessionConversation {
+        let stored = StoredConversation {
             messages: vec![stored_message("m", "assistant", None)],
             texts: vec![stored_text("m", "m/text", "hook's")],
         };
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn a_text_hooks_stored_under_another_id_is_merged_by_content_and_role() {
-        let stored = SessionConversation {
+        let stored = StoredConversation {
             messages: vec![stored_message("answer-123", "assistant", None), stored_message("prompt-1", "user", None)],
             texts: vec![
                 stored_text("answer-123", "answer-123/text", "done"),

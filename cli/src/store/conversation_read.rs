@@ -5,7 +5,7 @@ use super::{Store, StoreError, block};
 
 /// A stored message: the fields an import may fill.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConversationMessage {
+pub struct MessageFields {
     /// The message id.
     pub message_id: String,
     /// `user` or `assistant`.
@@ -24,7 +24,7 @@ pub struct ConversationMessage {
 
 /// A stored text part.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConversationText {
+pub struct StoredText {
     /// The part id.
     pub part_id: String,
     /// The message it belongs to.
@@ -37,18 +37,18 @@ pub struct ConversationText {
 
 /// One session's messages and text parts, in arrival order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionConversation {
+pub struct StoredConversation {
     /// Its messages.
-    pub messages: Vec<ConversationMessage>,
+    pub messages: Vec<MessageFields>,
     /// Its text parts.
-    pub texts: Vec<ConversationText>,
+    pub texts: Vec<StoredText>,
 }
 
 impl Store {
     /// The messages and text parts stored for `session_id` (empty when none).
-    pub fn session_conversation(&self, session_id: &str) -> Result<SessionConversation, StoreError> {
+    pub fn session_conversation(&self, session_id: &str) -> Result<StoredConversation, StoreError> {
         self.with_query_retry(|conn| {
-            let mut conversation = SessionConversation::default();
+            let mut conversation = StoredConversation::default();
             let mut rows = block(conn.query(
                 "SELECT m.message_id, m.role, m.model_id, m.tool_name, m.tool_version, m.time_created_ms, \
                  EXISTS (SELECT 1 FROM parts p WHERE p.session_id = m.session_id \
@@ -57,7 +57,7 @@ impl Store {
                 (session_id,),
             ))?;
             while let Some(row) = block(rows.next())? {
-                conversation.messages.push(ConversationMessage {
+                conversation.messages.push(MessageFields {
                     message_id: row.get(0)?,
                     role: row.get(1)?,
                     model_id: row.get(2)?,
@@ -74,7 +74,7 @@ impl Store {
                 (session_id,),
             ))?;
             while let Some(row) = block(rows.next())? {
-                conversation.texts.push(ConversationText {
+                conversation.texts.push(StoredText {
                     part_id: row.get(0)?,
                     message_id: row.get(1)?,
                     text: row.get(2)?,

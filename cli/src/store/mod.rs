@@ -5,6 +5,7 @@
 //! an exclusive lock while the DB is open (see context/decisions/0001-db-locking-mode.md).
 //! Processes keep it open for milliseconds; contenders retry the open.
 
+mod conversation;
 mod conversation_read;
 mod events;
 mod gc;
@@ -24,7 +25,8 @@ mod upkeep;
 
 use std::path::PathBuf;
 
-pub use conversation_read::{ConversationMessage, ConversationText, SessionConversation};
+pub use conversation::{Conversation, ConversationMessage, ConversationPart, EditTexts, SessionSpan};
+pub use conversation_read::{MessageFields, StoredConversation, StoredText};
 pub use events::{StoredEdit, StoredMessage};
 pub use gc::{GcPlan, GcReport};
 pub use line_edits::LineEdits;
