@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod gc;
 pub mod hooks;
 pub mod notes;
+pub mod sessions;
 pub mod setup;
 pub mod stats;
 pub mod trace;
@@ -54,6 +55,8 @@ pub enum Command {
     Blame(blame::BlameArgs),
     #[doc = concat!("Sums the records of a range of commits: the AI share of the added lines.")]
     Stats(stats::StatsArgs),
+    #[doc = concat!("Lists the agent sessions sce captured, shows one, excludes one from exports.")]
+    Sessions(sessions::SessionsArgs),
     /// Share Agent Trace records with a remote (push, fetch).
     #[command(subcommand)]
     Notes(notes::NotesCommand),
@@ -179,6 +182,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Blame(args) => blame::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
+        Command::Sessions(args) => sessions::run(&ctx, args),
         Command::Notes(command) => notes::run(&ctx, command),
         Command::Demo(args) => demo::run(&ctx, args),
     }

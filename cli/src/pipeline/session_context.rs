@@ -1,0 +1,63 @@
+//! The git context a session started in (remote, branch, HEAD), resolved once,
+//! when intake first stores an event of a session sce has no row for. Best
+//! effort: a failure is logged at debug and never reaches the hook.
+
+use std::collections::BTreeMap;
+
+use crate::capture::CapturedEvent;
+use crate::git::Repo;
+use crate::store::{SessionGitContext, Store, StoreError};
+
+/// The repository's git state now: what a session starting now starts in.
+pub fn current_git_context(repo: &Repo) -> SessionGitContext {
+    SessionGitContext {
+        remote_url: repo.remote_url(),
+        branch: repo.branch(),
+        head_sha: repo.head_commit().map(|id| id.to_string()),
+    }
+}
+
+/// Records the git context of the sessions in `events` that have no `sessions`
+/// row yet. One indexed lookup per session id of the batch; git is read only
+/// when a session is new, and then once for all of them. Never fails: a problem
+/// is logged at debug (the events are stored already).
+pub fn note_new_sessions(store: &Store, repo: &Repo, events: &[CapturedEvent], now_ms: i64) {
+    if let Err(e) = try_note_new_sessions(store, repo, events, now_ms) {
+        tracing::debug!("could not record the git context of new sessions: {e}");
+    }
+}
+
+fn try_note_new_sessions(store: &Store, repo: &Repo, events: &[CapturedEvent], now_ms: i64) -> Result<(), StoreError> {
+    let tools = sessions_with_tool(events);
+    if tools.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = tools.keys().cloned().collect();
+    let new = store.sessions_without_row(&ids)?;
+    if new.is_empty() {
+        return Ok(());
+    }
+    let git = current_git_context(repo);
+    for id in new {
+        let tool = tools.get(&id).and_then(|t| t.as_deref());
+        store.record_git_context(&id, tool, &git, now_ms)?;
+        tracing::debug!(session = id, branch = ?git.branch, "recorded the git context of a new session");
+    }
+    Ok(())
+}
+
+/// The session ids of `events`, each with the first tool name reported for it.
+fn sessions_with_tool(events: &[CapturedEvent]) -> BTreeMap<String, Option<String>> {
+    let mut tools: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for event in events {
+        let (session, tool) = match event {
+            CapturedEvent::Message(m) => (&m.session_id, &m.tool_name),
+            CapturedEvent::Part(p) => (&p.session_id, &p.tool_name),
+        };
+        let known = tools.entry(session.clone()).or_default();
+        if known.is_none() {
+            known.clone_from(tool);
+        }
+    }
+    tools
+}
