@@ -36,9 +36,9 @@ pub enum SessionsCommand {
     #[doc = concat!("One session in full.")]
     Show(ShowArgs),
     #[doc = concat!("Marks a session excluded from exports.")]
-    Exclude(MarkArgs),
+    Exclude(ExcludeArgs),
     #[doc = concat!("Includes an excluded session in exports again.")]
-    Include(MarkArgs),
+    Include(IncludeArgs),
 }
 
 /// The order of the list.
@@ -55,9 +55,11 @@ pub enum SortKey {
     Tool,
 }
 
-/// One line per session: id, tool, models, start and end, prompts, files its
-/// edits touched, commits it has lines in and how many lines, the branch it
-/// started on, and whether it is excluded from exports.
+/// One line per session (the default), newest first.
+///
+/// Each line: id, tool and version, models, start and end, prompts, files its
+/// edits touched, commits it has lines in and how many lines (ai + mixed), the
+/// branch it started on, and `excluded` when it is excluded from exports.
 #[derive(Debug, Default, Args)]
 pub struct ListArgs {
     /// Only sessions of this agent tool (e.g. claude-code, opencode; any case).
@@ -80,9 +82,11 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-/// One session in full: what `list` shows, its git context when it started
-/// (remote, branch, HEAD), its commits with ai/mixed line counts, its files and
-/// the first line of each prompt.
+/// One session in full.
+///
+/// What `list` shows, its git context when it started (remote, branch, HEAD),
+/// its commits with ai/mixed line counts, its files and the first line of each
+/// prompt, in order.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The session id, or a unique prefix of it.
@@ -92,9 +96,22 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-/// Sets whether a session is excluded from exports (`sce export` skips excluded sessions).
+/// Exclude a session from exports: `sce export` skips it.
+///
+/// Its lines stay in the records and in blame and stats; `sce sessions include`
+/// undoes it.
 #[derive(Debug, Args)]
-pub struct MarkArgs {
+pub struct ExcludeArgs {
+    /// The session id, or a unique prefix of it.
+    pub id: String,
+    /// Print {"id","excluded","was_excluded"}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Include an excluded session in exports again.
+#[derive(Debug, Args)]
+pub struct IncludeArgs {
     /// The session id, or a unique prefix of it.
     pub id: String,
     /// Print {"id","excluded","was_excluded"}.
@@ -159,8 +176,8 @@ pub fn run(ctx: &CommandHelper, args: SessionsArgs) -> Result<ExitCode, CommandE
     match args.command.unwrap_or(SessionsCommand::List(args.list)) {
         SessionsCommand::List(list) => run_list(ctx, &store, &list),
         SessionsCommand::Show(show) => run_show(ctx, &store, &show),
-        SessionsCommand::Exclude(mark) => run_mark(ctx, &store, &mark, true),
-        SessionsCommand::Include(mark) => run_mark(ctx, &store, &mark, false),
+        SessionsCommand::Exclude(mark) => run_mark(ctx, &store, &mark.id, mark.json, true),
+        SessionsCommand::Include(mark) => run_mark(ctx, &store, &mark.id, mark.json, false),
     }
 }
 
@@ -312,7 +329,6 @@ fn show_text(detail: &SessionDetail, paint: Painter) -> String {
     if let Some(path) = &s.imported_from {
         field("imported", path.clone());
     }
-    field("prompts", s.prompts.to_string());
     out.push_str(&format!("commits   {} ({} lines)\n", s.commits.len(), s.lines));
     for commit in &s.commits {
         out.push_str(&format!(
@@ -326,20 +342,23 @@ fn show_text(detail: &SessionDetail, paint: Painter) -> String {
     for file in &s.files {
         out.push_str(&format!("  {file}\n"));
     }
-    if !detail.prompt_lines.is_empty() {
-        out.push_str(&paint.paint(Tone::Heading, "prompts"));
-        out.push('\n');
-        for (n, prompt) in detail.prompt_lines.iter().enumerate() {
-            out.push_str(&format!("  {}. {prompt}\n", n + 1));
-        }
+    out.push_str(&format!("prompts   {}\n", s.prompts));
+    for (n, prompt) in detail.prompt_lines.iter().enumerate() {
+        out.push_str(&format!("  {}. {prompt}\n", n + 1));
     }
     out
 }
 
-fn run_mark(ctx: &CommandHelper, store: &Store, args: &MarkArgs, exclude: bool) -> Result<ExitCode, CommandError> {
-    let change = sessions::set_excluded(store, &args.id, exclude)?;
-    let ui = ctx.ui(args.json);
-    if args.json {
+fn run_mark(
+    ctx: &CommandHelper,
+    store: &Store,
+    id: &str,
+    json_out: bool,
+    exclude: bool,
+) -> Result<ExitCode, CommandError> {
+    let change = sessions::set_excluded(store, id, exclude)?;
+    let ui = ctx.ui(json_out);
+    if json_out {
         ui.print(&format!("{}\n", json(&change)?));
         return Ok(ExitCode::Ok);
     }

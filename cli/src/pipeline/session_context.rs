@@ -18,24 +18,32 @@ pub fn current_git_context(repo: &Repo) -> SessionGitContext {
 }
 
 /// Records the git context of the sessions in `events` that have no `sessions`
-/// row yet. One indexed lookup per session id of the batch; git is read only
+/// row yet (how many, and the time it took, are logged at debug). One indexed lookup per session id of the batch; git is read only
 /// when a session is new, and then once for all of them. Never fails: a problem
 /// is logged at debug (the events are stored already).
 pub fn note_new_sessions(store: &Store, repo: &Repo, events: &[CapturedEvent], now_ms: i64) {
-    if let Err(e) = try_note_new_sessions(store, repo, events, now_ms) {
-        tracing::debug!("could not record the git context of new sessions: {e}");
+    let started = std::time::Instant::now();
+    match try_note_new_sessions(store, repo, events, now_ms) {
+        Ok(new) => tracing::debug!(new, elapsed_us = started.elapsed().as_micros(), "session git context checked"),
+        Err(e) => tracing::debug!("could not record the git context of new sessions: {e}"),
     }
 }
 
-fn try_note_new_sessions(store: &Store, repo: &Repo, events: &[CapturedEvent], now_ms: i64) -> Result<(), StoreError> {
+fn try_note_new_sessions(
+    store: &Store,
+    repo: &Repo,
+    events: &[CapturedEvent],
+    now_ms: i64,
+) -> Result<usize, StoreError> {
     let tools = sessions_with_tool(events);
     if tools.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let ids: Vec<String> = tools.keys().cloned().collect();
     let new = store.sessions_without_row(&ids)?;
+    let count = new.len();
     if new.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let git = current_git_context(repo);
     for id in new {
@@ -43,7 +51,7 @@ fn try_note_new_sessions(store: &Store, repo: &Repo, events: &[CapturedEvent], n
         store.record_git_context(&id, tool, &git, now_ms)?;
         tracing::debug!(session = id, branch = ?git.branch, "recorded the git context of a new session");
     }
-    Ok(())
+    Ok(count)
 }
 
 /// The session ids of `events`, each with the first tool name reported for it.
