@@ -243,3 +243,15 @@ fn a_hook_in_a_repo_with_an_odd_remote_config_still_records_its_events() {
         assert_eq!(session["head_sha"], repo.head().as_str(), "{session}");
     }
 }
+
+#[test]
+fn without_sce_set_up_it_says_so_and_with_no_sessions_the_list_is_empty() {
+    let repo = TestRepo::new();
+    let (code, out, stderr) = sessions(&repo, &["list"]);
+    assert_eq!((code, out.as_str()), (7, ""), "{stderr}");
+    assert!(stderr.contains("run `sce setup`"), "{stderr}");
+    assert!(!repo.sce_dir().exists(), "listing must not create sce's directory");
+    std::fs::create_dir_all(repo.sce_dir()).unwrap();
+    assert_eq!(sessions_json(&repo, &[]), json!([]));
+    assert_eq!(sessions(&repo, &[]).1, "no sessions\n");
+}

@@ -69,3 +69,48 @@ fn sessions_with_tool(events: &[CapturedEvent]) -> BTreeMap<String, Option<Strin
     }
     tools
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::{MessageEvent, PartEvent, Role};
+
+    fn message(session: &str, tool: Option<&str>) -> CapturedEvent {
+        CapturedEvent::Message(MessageEvent {
+            session_id: session.into(),
+            message_id: "m".into(),
+            role: Role::User,
+            model_id: None,
+            parent_id: None,
+            time_created_ms: 0,
+            time_completed_ms: None,
+            tool_name: tool.map(Into::into),
+            tool_version: None,
+        })
+    }
+
+    fn part(session: &str, tool: Option<&str>) -> CapturedEvent {
+        CapturedEvent::Part(Box::new(PartEvent {
+            session_id: session.into(),
+            message_id: "m".into(),
+            part_id: "p".into(),
+            part_type: "text".into(),
+            time_ms: 0,
+            text: Some("hi".into()),
+            edit: None,
+            tool_name: tool.map(Into::into),
+            tool_version: None,
+            raw: serde_json::Value::Null,
+        }))
+    }
+
+    #[test]
+    fn each_session_of_a_batch_once_with_the_first_tool_it_names() {
+        let events = [message("a", None), part("a", Some("pi")), message("b", Some("codex")), part("a", Some("x"))];
+        let tools = sessions_with_tool(&events);
+        assert_eq!(tools.len(), 2);
+        assert_eq!(tools["a"].as_deref(), Some("pi"));
+        assert_eq!(tools["b"].as_deref(), Some("codex"));
+        assert!(sessions_with_tool(&[]).is_empty());
+    }
+}
