@@ -18,7 +18,7 @@ pub enum SessionLookupError {
         prefix: String,
     },
     /// Several session ids start with what was given.
-    #[error("`{prefix}` starts {} session ids: {}; give more of the id", candidates.len(), candidates.join(", "))]
+    #[error("`{prefix}` starts {} session ids: {}; give more of the id", candidates.len(), some_of(candidates))]
     Ambiguous {
         /// What was given.
         prefix: String,
@@ -28,6 +28,16 @@ pub enum SessionLookupError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The first ten of `ids`, and how many more there are.
+fn some_of(ids: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = ids.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if ids.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    text
 }
 
 /// Which sessions `sce sessions list` shows.
@@ -269,6 +279,14 @@ mod tests {
         assert!(!s.matches(&SessionFilter { branch: Some("feature".into()), ..Default::default() }));
         assert!(s.matches(&SessionFilter { since_ms: Some(110), ..Default::default() }));
         assert!(!s.matches(&SessionFilter { since_ms: Some(111), ..Default::default() }));
+    }
+
+    #[test]
+    fn an_ambiguous_prefix_names_at_most_ten_candidates() {
+        let candidates: Vec<String> = (0..12).map(|n| format!("s{n:02}")).collect();
+        let message = SessionLookupError::Ambiguous { prefix: "s".into(), candidates }.to_string();
+        assert!(message.starts_with("`s` starts 12 session ids: s00, s01,"), "{message}");
+        assert!(message.contains("s09 and 2 more; give more of the id"), "{message}");
     }
 
     #[test]
