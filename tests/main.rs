@@ -27,6 +27,7 @@ mod import;
 mod opencode_e2e;
 mod pi_e2e;
 mod rewrite;
+mod sessions;
 mod setup;
 mod storage;
 mod two_agents_e2e;

@@ -41,7 +41,7 @@ pub struct GlobalArgs {
     /// Color output for people: auto (on a terminal, unless NO_COLOR), always, never. JSON is never colored.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
-    /// Do not send long output (blame, stats, trace show) through the pager.
+    /// Do not send long output (blame, stats, trace show, sessions) through the pager.
     #[arg(long, global = true)]
     pub no_pager: bool,
 }

@@ -14,6 +14,7 @@ pub mod gc;
 pub mod hooks;
 pub mod import;
 pub mod notes;
+pub mod sessions;
 pub mod setup;
 pub mod stats;
 pub mod trace;
@@ -59,6 +60,8 @@ pub enum Command {
     Why(why::WhyArgs),
     #[doc = concat!("Sums the records of a range of commits: the AI share of the added lines.")]
     Stats(stats::StatsArgs),
+    #[doc = concat!("Lists the agent sessions sce captured, shows one, excludes one from exports.")]
+    Sessions(sessions::SessionsArgs),
     #[doc = concat!("Imports an agent's own session files: the conversation hooks did not capture.")]
     Import(import::ImportArgs),
     #[doc = concat!("Writes agent sessions as a scrubbed JSON Lines dataset, one record per session.")]
@@ -189,6 +192,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Blame(args) => blame::run(&ctx, args),
         Command::Why(args) => why::run(&ctx, args),
         Command::Stats(args) => stats::run(&ctx, args),
+        Command::Sessions(args) => sessions::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Notes(command) => notes::run(&ctx, command),

@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
+use super::session_context;
 use crate::capture::{Envelope, ItemDiagnostic};
 use crate::config::Config;
+use crate::git::Repo;
 use crate::store::{Spool, SpoolError, SpooledBatch, Store, StoreError, StorePaths};
 
 /// What happened to an envelope; printed as one JSON line.
@@ -58,6 +60,27 @@ pub fn ingest(
     paths: &StorePaths,
     config: &Config,
     worktree: &str,
+    envelope: Envelope,
+) -> Result<IntakeReport, IntakeError> {
+    ingest_events(paths, config, worktree, None, envelope)
+}
+
+/// Stores `envelope`'s events for the worktree of `repo`, or spools them; a
+/// session sce first hears of gets the git context it starts in (the hooks' path).
+pub fn ingest_in_repo(
+    paths: &StorePaths,
+    config: &Config,
+    repo: &Repo,
+    envelope: Envelope,
+) -> Result<IntakeReport, IntakeError> {
+    ingest_events(paths, config, &repo.location.worktree, Some(repo), envelope)
+}
+
+fn ingest_events(
+    paths: &StorePaths,
+    config: &Config,
+    worktree: &str,
+    repo: Option<&Repo>,
     mut envelope: Envelope,
 ) -> Result<IntakeReport, IntakeError> {
     let events = std::mem::take(&mut envelope.events);
@@ -65,7 +88,7 @@ pub fn ingest(
     if events.is_empty() {
         return Ok(report);
     }
-    match store_with_drain(paths, config, worktree, &events) {
+    match store_with_drain(paths, config, worktree, repo, &events) {
         Ok(drained) => {
             report.persisted = events.len();
             report.drained = drained;
@@ -86,17 +109,24 @@ pub fn ingest(
     Ok(report)
 }
 
-/// Opens the DB and stores spooled batches, then `events`, in one transaction.
+/// Opens the DB and stores spooled batches, then `events`, in one transaction;
+/// with a repository, then notes the git context of sessions new to sce.
 /// Returns how many spooled batches were drained.
 fn store_with_drain(
     paths: &StorePaths,
     config: &Config,
     worktree: &str,
+    repo: Option<&Repo>,
     events: &[crate::capture::CapturedEvent],
 ) -> Result<usize, StoreError> {
     // Closing the store truncates the WAL if this call grew it past the bound.
     let store = Store::open_configured(paths, config)?;
-    drain_into(&store, Some((worktree, events)))
+    let drained = drain_into(&store, Some((worktree, events)))?;
+    if let Some(repo) = repo {
+        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        session_context::note_new_sessions(&store, repo, events, now_ms);
+    }
+    Ok(drained)
 }
 
 /// Stores every spooled batch (and `then`, if given) in one transaction and

@@ -1,5 +1,7 @@
-//! Reading records back for people and tools: per line ([`blame`]) and over a range ([`stats`]), and why a line is there ([`why`]).
+//! Reading records back for people and tools: per line ([`blame`]), over a range
+//! ([`stats`]), per agent session ([`sessions`]), and why a line is there ([`why`]).
 
 pub mod blame;
+pub mod sessions;
 pub mod stats;
 pub mod why;

@@ -38,10 +38,12 @@ fn opt(value: &Option<String>) -> Value {
 }
 
 impl Store {
-    /// The sessions among `ids` that have no row yet (their git context is still to resolve).
-    pub fn sessions_without_row(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+    /// The sessions among `ids` whose git context is still to resolve: no row yet, or
+    /// a row (an exclusion, an import without git context) that has none.
+    pub fn sessions_without_context(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
         self.with_query_retry(|conn| {
-            let mut stmt = block(conn.prepare_cached("SELECT 1 FROM sessions WHERE session_id = ?1"))?;
+            let mut stmt =
+                block(conn.prepare_cached("SELECT 1 FROM sessions WHERE session_id = ?1 AND context_ms IS NOT NULL"))?;
             let mut missing = Vec::new();
             for id in ids {
                 let mut rows = block(stmt.query((id.as_str(),)))?;

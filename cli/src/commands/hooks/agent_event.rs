@@ -53,7 +53,7 @@ pub(crate) fn record_event(
     for problem in &envelope.diagnostics {
         tracing::debug!("skipped: {problem:?}");
     }
-    let report = intake::ingest(paths, config, &repo.location.worktree, envelope)?;
+    let report = intake::ingest_in_repo(paths, config, repo, envelope)?;
     if let Some(problem) = report.db_problem {
         return Err(HookError::Spooled { spooled: report.spooled, problem });
     }

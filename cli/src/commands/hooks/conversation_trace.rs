@@ -42,7 +42,7 @@ pub fn run(ctx: &CommandHelper, _args: ConversationTraceArgs) -> Result<ExitCode
         return Ok(ExitCode::Ok);
     }
     let paths = ctx.paths()?;
-    let report = intake::ingest(paths, config, &location.worktree, envelope)
+    let report = intake::ingest_in_repo(paths, config, repo, envelope)
         .map_err(|e| CommandError::from_error(ExitCode::StorageFailed, e))?;
     if let Some(problem) = &report.db_problem {
         eprintln!("sce: spooled {} event(s) for later: {problem}", report.spooled);
