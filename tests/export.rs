@@ -2,7 +2,7 @@
 //! OpenCode plugin sends them, every exported line checked against the schema.
 
 use crate::common::{Agent, TestRepo};
-use sce::store::{SessionGitContext, Store, StorePaths};
+use sce::store::{Store, StorePaths};
 use serde_json::{Value, json};
 
 const NOV_2025: u64 = 1_763_600_000_000;
@@ -100,6 +100,8 @@ fn planted_repo() -> TestRepo {
     repo.write(".sce/config.json", r#"{"retention": {"edit_texts_days": 36500}}"#);
     repo.write("README.md", "hello\n");
     repo.commit_all("init");
+    // The hook records the git context a session starts in: here a remote naming an IP.
+    repo.git(&["remote", "add", "origin", "ssh://git@10.1.2.3/team/repo.git"]);
     conversation(
         &repo,
         "ses_a",
@@ -120,12 +122,6 @@ fn planted_repo() -> TestRepo {
     conversation(&repo, "ses_c", "Say hi.", "Hi!", NOV_2025 + 20_000);
     conversation(&repo, "ses_x", "Private: alice@example.org", "ok", NOV_2025 + 30_000);
     let store = store(&repo);
-    let git = SessionGitContext {
-        remote_url: Some("ssh://git@10.1.2.3/team/repo.git".into()),
-        branch: Some("main".into()),
-        head_sha: Some(repo.head()),
-    };
-    store.record_git_context("ses_a", Some("opencode"), &git, NOV_2025 as i64).unwrap();
     assert!(store.set_session_excluded("ses_x", true).unwrap());
     drop(store);
     repo
@@ -155,7 +151,7 @@ fn secrets_of_every_shape_never_leave_and_check_lists_each_kind() {
     assert_eq!(a["models"], json!(["anthropic/claude-sonnet-4-5"]));
     assert_eq!(
         a["git"],
-        json!({"remote_url": "ssh://git@<ip>/team/repo.git", "branch": "main",
+        json!({"remote_url": "ssh://<ip>/team/repo.git", "branch": "main",
                                 "head_sha": a["git"]["head_sha"]})
     );
     let prompt = a["messages"][0]["texts"][0].as_str().unwrap();
