@@ -12,10 +12,12 @@ use crate::report::blame::blame_file;
 use crate::report::why::{Conversation, Turn, WhyLine, WhyReport, explain_lines};
 use crate::store::Store;
 
-/// Show why lines are there: who wrote each (ai / mixed / unknown, session, model, tool,
-/// the commit that introduced it, git blame semantics with renames followed) and, from this
-/// repository's DB, the agent's edit that wrote it and the turn of the conversation it was
-/// written in: the prompt(s) and the agent's answers, trimmed (--full for all of it).
+/// Show why lines are there: the agent's edit and the prompt behind each line.
+///
+/// Per line: who wrote it (ai / mixed / unknown, session, model, tool, the commit that
+/// introduced it; git blame semantics, renames followed) and, from this repository's DB,
+/// the agent's edit that wrote it and the turn of the conversation it was written in: the
+/// prompt(s) and the agent's answers, trimmed (--full for all of it).
 ///
 /// FILE is relative to the current directory (to the repository's root with -R when the
 /// current directory is outside it); FILE:LINE or FILE:FIRST-LAST asks for those lines only.
