@@ -222,6 +222,15 @@ fn a_session_keeps_the_git_context_it_started_in() {
             assert!(!bytes.windows(5).any(|w| w == b"token"), "{} holds the token", path.display());
         }
     }
+
+    // A new database (the old one lost) learns the context again from the next event:
+    // what hooks remember beside the DB goes with it.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(repo.sce_dir().join(format!("agent-trace.db{suffix}")));
+    }
+    agent_event(&repo, "s-ctx", json!({"event": "prompt", "text": "After the loss"}));
+    let show = sessions_json(&repo, &["show", "s-ctx"]);
+    assert_eq!(show["branch"], "other", "{show}");
 }
 
 #[test]

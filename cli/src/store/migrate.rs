@@ -39,6 +39,10 @@ impl Store {
                 ),
             });
         }
+        if current == 0 {
+            // A new DB knows no session yet: markers of an old one must not say otherwise.
+            let _ = std::fs::remove_dir_all(&self.paths.sessions_known);
+        }
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             let version = index + 1;
             self.transaction(|conn| {

@@ -17,6 +17,9 @@ pub struct StorePaths {
     pub db_lock: PathBuf,
     /// What `sce setup` recorded: the HEAD it was run at.
     pub setup_marker: PathBuf,
+    /// Empty files marking the sessions whose git context this DB knows (beside the
+    /// DB, emptied with a new one), so hooks need not ask the DB.
+    pub sessions_known: PathBuf,
 }
 
 impl StorePaths {
@@ -29,6 +32,7 @@ impl StorePaths {
             spool_lock: dir.join("spool.lock"),
             setup_marker: dir.join("setup.json"),
             db_lock: dir.join("agent-trace.db.lock"),
+            sessions_known: dir.join("agent-trace.db.sessions-known"),
             dir,
         }
     }
@@ -38,9 +42,13 @@ impl StorePaths {
         if let Some(path) = db_path.filter(|p| !p.is_empty()) {
             let common_dir = self.dir.parent().map(Path::to_path_buf).unwrap_or_default();
             self.db = common_dir.join(path);
-            let mut lock = self.db.as_os_str().to_owned();
-            lock.push(".lock");
-            self.db_lock = PathBuf::from(lock);
+            let beside = |suffix: &str| {
+                let mut path = self.db.as_os_str().to_owned();
+                path.push(suffix);
+                PathBuf::from(path)
+            };
+            self.db_lock = beside(".lock");
+            self.sessions_known = beside(".sessions-known");
         }
         self
     }
