@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,6 +85,16 @@ def peak_rss_mb(cmd, cwd, env, stdin_text=None):
     out = subprocess.run([sys.executable, "-c", code, *cmd], cwd=cwd, env=env, input=(stdin_text or "").encode(),
                          capture_output=True, check=True)
     return int(out.stdout.decode().strip()) / 1024
+
+
+def timed(cmd, cwd, env, runs):
+    """p50 wall time of `runs` runs of `cmd`, in ms (output discarded)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - start) * 1000)
+    return p50(times)
 
 
 def p50(xs):

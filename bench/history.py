@@ -18,15 +18,6 @@ from pathlib import Path
 import common
 
 
-def timed(cmd, cwd, env, runs):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append((time.perf_counter() - start) * 1000)
-    return common.p50(times)
-
-
 def install_hooks(repo, env):
     for hook in ("post-commit", "post-rewrite"):
         script = repo / ".git" / "hooks" / hook
@@ -68,8 +59,8 @@ def bench_blame(sce, tmp, env, quick):
     commits = 20 if quick else 100
     build_history(sce, repo, env, commits, (1000 if quick else 5000) // commits)
     runs = 3 if quick else 7
-    git_ms = timed(["git", "blame", "big.py"], repo, env, runs)
-    sce_ms = timed([sce, "blame", "big.py"], repo, env, runs)
+    git_ms = common.timed(["git", "blame", "big.py"], repo, env, runs)
+    sce_ms = common.timed([sce, "blame", "big.py"], repo, env, runs)
     lines = len((repo / "big.py").read_text().splitlines())
     return {"metric": f"blame {lines} lines, {commits} commits", "sce": f"{sce_ms:.1f} ms",
             "baseline": f"{git_ms:.1f} ms (git blame)",
@@ -129,7 +120,7 @@ def bench_stats(sce, tmp, env, quick):
     install_hooks(repo, env)
     commits = 50 if quick else 1000
     build_history(sce, repo, env, commits, 2)
-    ms = timed([sce, "stats", "HEAD"], repo, env, 3)
+    ms = common.timed([sce, "stats", "HEAD"], repo, env, 3)
     return {"metric": f"stats over {commits} recorded commits", "sce": f"{ms:.0f} ms",
             "baseline": "-", "ratio / added": f"{ms / commits:.2f} ms/commit", "target": "-", "met": None}
 

@@ -9,21 +9,9 @@ and the peak RSS of the whole-file `why`.
 """
 
 import argparse
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import common
-
-
-def timed(cmd, cwd, env, runs):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append((time.perf_counter() - start) * 1000)
-    return common.p50(times)
 
 
 def build(sce, repo, env, commits, lines_per_commit, sessions):
@@ -68,9 +56,9 @@ def main():
         env = common.isolated_env(tmp, sce)
         repo = common.init_repo(Path(tmp) / "repo", env)
         build(sce, repo, env, commits, lines // commits, 10)
-        blame_ms = timed([sce, "blame", "big.py"], repo, env, runs)
-        whole_ms = timed([sce, "why", "big.py", "--json"], repo, env, runs)
-        one_ms = timed([sce, "why", f"big.py:{lines // 2}", "--json"], repo, env, runs)
+        blame_ms = common.timed([sce, "blame", "big.py"], repo, env, runs)
+        whole_ms = common.timed([sce, "why", "big.py", "--json"], repo, env, runs)
+        one_ms = common.timed([sce, "why", f"big.py:{lines // 2}", "--json"], repo, env, runs)
         rss = common.peak_rss_mb([sce, "why", "big.py", "--json"], repo, env)
     rows = [
         {"metric": f"why, all {lines} lines", "sce": f"{whole_ms:.1f} ms", "baseline": f"{blame_ms:.1f} ms (sce blame)",
