@@ -264,3 +264,24 @@ fn without_sce_set_up_it_says_so_and_with_no_sessions_the_list_is_empty() {
     assert_eq!(sessions_json(&repo, &[]), json!([]));
     assert_eq!(sessions(&repo, &[]).1, "no sessions\n");
 }
+
+/// An import of a transcript that names no git context leaves the session a row
+/// without one: the first hook event of that session still records it.
+#[test]
+fn a_session_imported_without_git_context_gets_it_from_its_next_hook_event() {
+    let repo = TestRepo::with_hook();
+    assert!(repo.sce(&["setup"], "").status.success());
+    repo.write("README.md", "base\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "resumed"]);
+    let transcript = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/transcripts/pi/2026-11-30T01-56-15-873Z_01a22a2a-c580-73eb-93ce-7999f1a098a0.jsonl");
+    let session = "01a22a2a-c580-73eb-93ce-7999f1a098a0";
+    let out = repo.sce(&["import", "pi", transcript.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sessions_json(&repo, &["show", session])["branch"], Value::Null);
+    agent_event(&repo, session, json!({"event": "prompt", "text": "Carry on"}));
+    let show = sessions_json(&repo, &["show", session]);
+    assert_eq!(show["branch"], "resumed", "{show}");
+    assert_eq!(show["head_sha"], repo.head().as_str(), "{show}");
+}
