@@ -20,9 +20,7 @@ fn fixture(name: &str) -> String {
 
 /// A sample payload with its paths moved into `repo` and its transcript at `transcript`.
 fn payload(name: &str, repo: &TestRepo, transcript: &Path) -> String {
-    let mut event: Value = serde_json::from_str(&fixture(name)).unwrap();
-    event["transcript_path"] = Value::String(transcript.to_string_lossy().into_owned());
-    event.to_string().replace("/home/user/proj", repo.root.to_str().unwrap())
+    common::samples::hook_payload("claude-2.1.332", name, &repo.root, transcript)
 }
 
 /// Runs the hook with one event; asserts it stayed out of Claude's way.
@@ -64,15 +62,7 @@ fn a_real_session_s_write_edit_and_bash_are_attributed_line_by_line() {
         "014-SessionEnd.json",
     ] {
         // What each tool did, between its PreToolUse and its PostToolUse.
-        match name {
-            "004-PostToolUse.json" => repo.write("hello.py", "print('hello')\nprint('world')\nprint('three')\n"),
-            "007-PostToolUse.json" => {
-                repo.write("hello.py", &repo.read("hello.py").replace("print('world')", "print('edited world')"))
-            }
-            "010-PostToolUse.json" => repo
-                .write("hello.py", &(repo.read("hello.py").replace("three", "THREE") + "print('appended by bash')\n")),
-            _ => {}
-        }
+        common::samples::claude_sample_tool_effect(&repo, name);
         assert_eq!(hook(&repo, &payload(name, &repo, &transcript)), "", "{name}");
     }
     // A person's line, written while no tool ran.

@@ -6,11 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::common::samples::{self, SAMPLE_PROJECT};
 use crate::common::{TestRepo, run_sce};
 use sce::store::{Store, StorePaths};
 use serde_json::Value;
-
-const SAMPLE_PROJECT: &str = "/home/user/proj";
 
 /// The sample transcript of `agent` (its only file).
 fn sample(agent: &str) -> PathBuf {
@@ -121,14 +120,6 @@ fn a_dry_run_reports_and_changes_nothing() {
     );
 }
 
-/// A Claude hook payload of the sample session, its paths moved into `repo`.
-fn claude_payload(name: &str, repo: &TestRepo, transcript: &Path) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/claude-2.1.332");
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
-    event["transcript_path"] = Value::String(transcript.to_string_lossy().into_owned());
-    event.to_string().replace(SAMPLE_PROJECT, repo.root.to_str().unwrap())
-}
-
 #[test]
 fn a_session_hooks_captured_is_merged_and_attribution_is_unchanged() {
     let repo = set_up();
@@ -145,14 +136,9 @@ fn a_session_hooks_captured_is_merged_and_attribution_is_unchanged() {
         "013-Stop.json",
         "014-SessionEnd.json",
     ] {
-        match name {
-            "004-PostToolUse.json" => repo.write("hello.py", "print('hello')\nprint('world')\nprint('three')\n"),
-            "007-PostToolUse.json" => {
-                repo.write("hello.py", &repo.read("hello.py").replace("print('world')", "print('edited world')"))
-            }
-            _ => {}
-        }
-        let out = run_sce(&repo.root, &["hooks", "claude-code"], &claude_payload(name, &repo, &transcript), &[]);
+        samples::claude_sample_tool_effect(&repo, name);
+        let payload = samples::hook_payload("claude-2.1.332", name, &repo.root, &transcript);
+        let out = run_sce(&repo.root, &["hooks", "claude-code"], &payload, &[]);
         assert!(out.stderr.is_empty(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     }
     repo.commit_all("claude's work");
@@ -274,14 +260,6 @@ fn a_corrupt_line_is_reported_and_the_rest_imported_and_an_unreadable_file_fails
     assert_eq!(totals(&report), (2, 2, 0), "the readable file is imported: {report}");
 }
 
-/// A hook payload of `fixtures` (a sample session), its paths moved into `repo`.
-fn hook_payload(fixtures: &str, name: &str, repo: &TestRepo, transcript: &Path) -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(fixtures);
-    let mut event: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap();
-    event["transcript_path"] = Value::String(transcript.to_string_lossy().into_owned());
-    event.to_string().replace(SAMPLE_PROJECT, repo.root.to_str().unwrap())
-}
-
 #[test]
 fn prompts_and_answers_codex_gemini_and_pi_hooks_stored_are_not_imported_again() {
     let pi_session = "01a22a2a-c580-73eb-93ce-7999f1a098a0";
@@ -292,11 +270,11 @@ fn prompts_and_answers_codex_gemini_and_pi_hooks_stored_are_not_imported_again()
         let events: Vec<(&str, String)> = match agent {
             "codex" => ["002-UserPromptSubmit.json", "017-Stop.json"]
                 .iter()
-                .map(|n| ("codex", hook_payload("codex-0.171.0", n, &repo, &transcript)))
+                .map(|n| ("codex", samples::hook_payload("codex-0.171.0", n, &repo.root, &transcript)))
                 .collect(),
             "gemini" => ["001-SessionStart.json", "002-BeforeAgent.json", "025-AfterAgent.json"]
                 .iter()
-                .map(|n| ("gemini", hook_payload("gemini-0.61.0", n, &repo, &transcript)))
+                .map(|n| ("gemini", samples::hook_payload("gemini-0.61.0", n, &repo.root, &transcript)))
                 .collect(),
             _ => [("prompt", PROMPT, None), ("response", ANSWER, Some("fake/fake-coder"))]
                 .iter()

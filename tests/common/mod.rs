@@ -13,6 +13,7 @@ pub mod gemini;
 pub mod npm_cache;
 pub mod opencode;
 pub mod pi;
+pub mod samples;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
