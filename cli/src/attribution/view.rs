@@ -59,8 +59,8 @@ pub struct LineOwner {
 }
 
 /// The agents' view of a file's content with a per-line owner.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "StoredFileView", into = "StoredFileView")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "StoredFileView")]
 pub struct FileView {
     /// The lines, without terminators (see [`split_lines`]).
     pub lines: Vec<String>,
@@ -78,7 +78,7 @@ pub struct FileView {
 /// A view as stored: owners and the edits that wrote them in two arrays, so
 /// views stored before edits were kept read back (without edits) and views
 /// without edits store exactly as before.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct StoredFileView {
     lines: Vec<String>,
     owners: Vec<Option<u32>>,
@@ -102,16 +102,30 @@ impl From<StoredFileView> for FileView {
     }
 }
 
-impl From<FileView> for StoredFileView {
-    fn from(view: FileView) -> StoredFileView {
-        let edits: Vec<Option<i64>> = view.owners.iter().map(|o| o.and_then(|o| o.edit)).collect();
-        StoredFileView {
-            owners: view.owners.iter().map(|o| o.map(|o| o.author)).collect(),
+/// [`StoredFileView`] as written, borrowing the view's lines and authors (a view is
+/// written at every commit that changes its file: no copy of its text).
+#[derive(Serialize)]
+struct StoredFileViewRef<'v> {
+    lines: &'v [String],
+    owners: Vec<Option<u32>>,
+    authors: &'v [Author],
+    #[serde(skip_serializing_if = "no_edited_lines")]
+    edited: &'v [Option<String>],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    edits: Vec<Option<i64>>,
+}
+
+impl Serialize for FileView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let edits: Vec<Option<i64>> = self.owners.iter().map(|o| o.and_then(|o| o.edit)).collect();
+        StoredFileViewRef {
+            lines: &self.lines,
+            owners: self.owners.iter().map(|o| o.map(|o| o.author)).collect(),
+            authors: &self.authors,
+            edited: &self.edited,
             edits: if edits.iter().all(Option::is_none) { Vec::new() } else { edits },
-            lines: view.lines,
-            authors: view.authors,
-            edited: view.edited,
         }
+        .serialize(serializer)
     }
 }
 
@@ -930,6 +944,18 @@ mod tests {
         let view: FileView = serde_json::from_str(stored).unwrap();
         assert_eq!(view.agent_text(0), Some("a"));
         assert_eq!(serde_json::to_string(&view).unwrap(), stored);
+    }
+
+    #[test]
+    fn the_edit_that_wrote_each_line_is_stored_and_read_back() {
+        let mut view = FileView::unowned("keep\n");
+        view.apply_stored(&author("s1"), Some(7), EditContent::Full { before: Some("keep\n"), after: "keep\na\nb\n" });
+        view.apply_stored(&author("s1"), Some(9), EditContent::Full { before: None, after: "keep\na\nB\n" });
+        let edits: Vec<_> = view.owners.iter().map(|o| o.and_then(|o| o.edit)).collect();
+        assert_eq!(edits, [None, Some(7), Some(9)]);
+        let stored = serde_json::to_string(&view).unwrap();
+        assert!(stored.contains(r#""edits":[null,7,9]"#), "{stored}");
+        assert_eq!(serde_json::from_str::<FileView>(&stored).unwrap(), view);
     }
 
     #[test]
